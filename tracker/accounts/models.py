@@ -1,0 +1,58 @@
+"""User accounts, roles and the organisations a contact reports for."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from tracker.db import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    admin = "admin"
+    coordinator = "coordinator"
+    contact = "contact"
+    reader = "reader"
+
+
+ROLE_LABELS = {
+    Role.admin: "Administratör",
+    Role.coordinator: "Samordnare",
+    Role.contact: "Kontaktperson",
+    Role.reader: "Läsare",
+}
+
+
+class UserBase(SQLModel):
+    email: str = Field(min_length=3, max_length=320, regex=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    name: str = Field(min_length=1, max_length=200)
+    role: Role = Field(sa_type=sa.String(20))
+
+
+class User(UserBase, table=True):
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role IN ('admin', 'coordinator', 'contact', 'reader')", name="role"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True)
+    password_hash: str = Field(max_length=300)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class UserCreate(UserBase):
+    """Validated input for a new user."""
+
+    password: str = Field(min_length=10, max_length=200)
+
+
+class UserOrganisation(SQLModel, table=True):
+    """A contact reports for this organisation."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True)

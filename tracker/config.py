@@ -1,0 +1,46 @@
+"""Configuration from the environment; production refuses to start unsafely."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "development-only-secret-key-not-for-production"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unusable; the message says what to set."""
+
+
+def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
+    """Build the app configuration from TRACKER_* environment variables."""
+    env = os.environ.get("TRACKER_ENV", "production")
+    config = {
+        "ENV_NAME": env,
+        "DATABASE_URL": os.environ.get(
+            "TRACKER_DATABASE_URL", f"sqlite:///{instance_path / 'tracker.db'}"
+        ),
+        "SECRET_KEY": os.environ.get("TRACKER_SECRET_KEY")
+        or (DEV_SECRET_KEY if env in ("development", "test") else None),
+        "SEED_DIR": Path(os.environ.get("TRACKER_SEED_DIR", ROOT / "seeds")),
+        "SCORECARD_DIR": Path(os.environ.get("TRACKER_SCORECARD_DIR", ROOT / "scorecards")),
+        "BABEL_DEFAULT_LOCALE": "sv",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
+        "LANGUAGES": ("sv", "en"),
+    }
+    config.update(overrides or {})
+    if config["ENV_NAME"] == "production":
+        check_production(config)
+    return config
+
+
+def check_production(config: dict) -> None:
+    """Refuse a missing, short or development secret key outside development."""
+    key = config.get("SECRET_KEY") or ""
+    if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            "TRACKER_SECRET_KEY måste vara satt till en slumpmässig nyckel på minst "
+            f"{MIN_SECRET_KEY_LENGTH} tecken i produktion (TRACKER_ENV=production). "
+            'Skapa en med: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )

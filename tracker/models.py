@@ -1,0 +1,20 @@
+"""Import every area's models so that SQLModel.metadata knows all tables."""
+from tracker.accounts.models import User, UserOrganisation  # noqa: F401
+from tracker.audit.models import AuditEvent  # noqa: F401
+from tracker.organisations.models import Organisation  # noqa: F401
+from tracker.programs.models import (  # noqa: F401
+    Activity,
+    ActivityPartner,
+    ActivityTargetGroup,
+    Commitment,
+    Goal,
+    Partner,
+    Program,
+    TargetGroup,
+)
+from tracker.reporting.models import ReportingPeriod, StatusReport, StatusReportVersion  # noqa: F401
+from tracker.seeding.models import SeedRecord  # noqa: F401
+import tracker.audit.service  # noqa: F401,E402  (registers the append-only guard)
+from sqlmodel import SQLModel
+
+metadata = SQLModel.metadata

@@ -1,0 +1,45 @@
+"""Nämnder and bolag: the organisations that are responsible for commitments."""
+from __future__ import annotations
+
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class OrgKind(StrEnum):
+    district = "district"
+    committee = "committee"
+    company = "company"
+
+
+ORG_KIND_LABELS = {
+    OrgKind.district: "Stadsdelsnämnd",
+    OrgKind.committee: "Facknämnd",
+    OrgKind.company: "Bolag",
+}
+
+
+class OrganisationBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    short_name: str = Field(min_length=1, max_length=100)
+    slug: str = Field(min_length=1, max_length=80, regex=SLUG_PATTERN)
+    kind: OrgKind = Field(sa_type=sa.String(20))
+    active: bool = True
+    note: str | None = Field(default=None, max_length=2000, sa_type=sa.Text)
+
+
+class Organisation(OrganisationBase, table=True):
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('district', 'committee', 'company')", name="kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True)
+    name: str = Field(max_length=200, unique=True)
+
+
+class OrganisationCreate(OrganisationBase):
+    """Validated input for a new organisation."""

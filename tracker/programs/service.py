@@ -1,0 +1,210 @@
+"""Reading and changing programmes, goals, activities and commitments."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+from tracker.audit import service as audit
+from tracker.db import utcnow
+from tracker.organisations.models import Organisation
+from tracker.programs.models import (
+    Activity,
+    ActivityBase,
+    ActivityPartner,
+    ActivityTargetGroup,
+    Commitment,
+    Goal,
+    Partner,
+    Program,
+    TargetGroup,
+)
+from tracker.programs.timeframe import TimeFrame, parse_time_frame
+
+
+class ProgramError(Exception):
+    """A change to the programme that the rules do not allow."""
+
+
+def program_period(program: Program) -> tuple[date, date]:
+    return date(program.start_year, 1, 1), date(program.end_year, 12, 31)
+
+
+def time_frame_for(program: Program, text: str) -> TimeFrame:
+    start, end = program_period(program)
+    return parse_time_frame(text, period_start=start, period_end=end)
+
+
+def list_programs(session: Session) -> list[Program]:
+    return list(session.exec(select(Program).order_by(Program.start_year, Program.name)))
+
+
+def get_program(session: Session, slug: str) -> Program | None:
+    return session.exec(select(Program).where(Program.slug == slug)).first()
+
+
+def create_activity(
+    session: Session,
+    *,
+    goal: Goal,
+    program: Program,
+    data: ActivityBase,
+    actor: Any,
+    position: int | None = None,
+) -> Activity:
+    """Add an activity under a goal, with dates read from its time frame."""
+    frame = time_frame_for(program, data.time_frame)
+    if position is None:
+        position = len(session.exec(select(Activity.id).where(Activity.goal_id == goal.id)).all())
+    activity = Activity(
+        **data.model_dump(),
+        goal_id=goal.id,
+        position=position,
+        starts_on=frame.starts_on,
+        ends_on=frame.ends_on,
+        time_frame_parsed=frame.parsed,
+    )
+    session.add(activity)
+    session.flush()
+    audit.record(session, actor=actor, action="activity.created", entity=activity,
+                 after=data.model_dump())
+    return activity
+
+
+def assign(session: Session, *, activity: Activity, organisation: Organisation, actor: Any) -> Commitment:
+    """Make an organisation responsible for an activity (reactivates an old commitment)."""
+    commitment = session.exec(
+        select(Commitment).where(
+            Commitment.activity_id == activity.id, Commitment.organisation_id == organisation.id
+        )
+    ).first()
+    if commitment is not None and commitment.active:
+        return commitment
+    if commitment is None:
+        commitment = Commitment(activity_id=activity.id, organisation_id=organisation.id)
+    else:
+        commitment.active, commitment.deactivated_at = True, None
+    session.add(commitment)
+    session.flush()
+    audit.record(session, actor=actor, action="commitment.assigned", entity=commitment,
+                 after={"activity_id": activity.id, "organisation": organisation.slug})
+    return commitment
+
+
+def get_or_create_named(session: Session, model: type[TargetGroup] | type[Partner], name: str):
+    """Return the target group or partner with this name, creating it if new."""
+    found = session.exec(select(model).where(model.name == name)).first()
+    if found is None:
+        found = model(name=name)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def link_target_group(session: Session, activity: Activity, group: TargetGroup) -> None:
+    if session.get(ActivityTargetGroup, (activity.id, group.id)) is None:
+        session.add(ActivityTargetGroup(activity_id=activity.id, target_group_id=group.id))
+
+
+def link_partner(session: Session, activity: Activity, partner: Partner) -> None:
+    if session.get(ActivityPartner, (activity.id, partner.id)) is None:
+        session.add(ActivityPartner(activity_id=activity.id, partner_id=partner.id))
+
+
+@dataclass
+class ActivityView:
+    activity: Activity
+    target_groups: list[str] = field(default_factory=list)
+    partners: list[str] = field(default_factory=list)
+    organisations: list[Organisation] = field(default_factory=list)
+
+    @property
+    def overdue_on(self) -> date:
+        return self.activity.ends_on
+
+
+@dataclass
+class GoalView:
+    goal: Goal
+    activities: list[ActivityView] = field(default_factory=list)
+
+
+def program_tree(session: Session, program: Program) -> list[GoalView]:
+    """Goals → activities → target groups, partners and responsible organisations.
+
+    A fixed number of queries (five) however large the programme is.
+    """
+    goals = session.exec(
+        select(Goal).where(Goal.program_id == program.id)
+        .order_by(Goal.position, Goal.number)
+    ).all()
+    goal_views = {g.id: GoalView(goal=g) for g in goals}
+    activities = session.exec(
+        select(Activity).join(Goal).where(Goal.program_id == program.id, Activity.active)
+        .order_by(Activity.position, Activity.id)
+    ).all()
+    views = {a.id: ActivityView(activity=a) for a in activities}
+    for a in activities:
+        goal_views[a.goal_id].activities.append(views[a.id])
+    ids = list(views)
+    if ids:
+        for activity_id, name in session.exec(
+            select(ActivityTargetGroup.activity_id, TargetGroup.name)
+            .join(TargetGroup).where(ActivityTargetGroup.activity_id.in_(ids))
+            .order_by(TargetGroup.name)
+        ):
+            views[activity_id].target_groups.append(name)
+        for activity_id, name in session.exec(
+            select(ActivityPartner.activity_id, Partner.name)
+            .join(Partner).where(ActivityPartner.activity_id.in_(ids))
+            .order_by(Partner.name)
+        ):
+            views[activity_id].partners.append(name)
+        for activity_id, org in session.exec(
+            select(Commitment.activity_id, Organisation)
+            .join(Organisation).where(Commitment.activity_id.in_(ids), Commitment.active)
+            .order_by(Organisation.name)
+        ):
+            views[activity_id].organisations.append(org)
+    return list(goal_views.values())
+
+
+@dataclass
+class CommitmentRow:
+    commitment: Commitment
+    activity: Activity
+    goal: Goal
+    program: Program
+
+
+def organisation_commitments(
+    session: Session, organisation: Organisation
+) -> list[tuple[Program, list[CommitmentRow]]]:
+    """An organisation's active commitments grouped by programme, in goal order (one query)."""
+    rows = session.exec(
+        select(Commitment, Activity, Goal, Program)
+        .join(Activity, Commitment.activity_id == Activity.id)
+        .join(Goal, Activity.goal_id == Goal.id)
+        .join(Program, Goal.program_id == Program.id)
+        .where(Commitment.organisation_id == organisation.id, Commitment.active, Activity.active)
+        .order_by(Program.start_year, Program.id, Goal.position, Activity.position, Activity.id)
+    ).all()
+    programs: dict[int, Program] = {}
+    grouped: dict[int, list[CommitmentRow]] = defaultdict(list)
+    for commitment, activity, goal, program in rows:
+        programs[program.id] = program
+        grouped[program.id].append(CommitmentRow(commitment, activity, goal, program))
+    return [(programs[pid], grouped[pid]) for pid in programs]
+
+
+def deactivate_commitment(session: Session, *, commitment: Commitment, actor: Any) -> None:
+    """End an organisation's responsibility; its reports are kept."""
+    if not commitment.active:
+        return
+    commitment.active, commitment.deactivated_at = False, utcnow()
+    session.add(commitment)
+    audit.record(session, actor=actor, action="commitment.deactivated", entity=commitment,
+                 before={"active": True}, after={"active": False})
