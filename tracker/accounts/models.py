@@ -10,6 +10,9 @@ from sqlmodel import Field, SQLModel
 from tracker.db import UTCDateTime, utcnow
 
 
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
 class Role(StrEnum):
     admin = "admin"
     coordinator = "coordinator"
@@ -26,7 +29,7 @@ ROLE_LABELS = {
 
 
 class UserBase(SQLModel):
-    email: str = Field(min_length=3, max_length=320, regex=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str = Field(min_length=3, max_length=320, schema_extra={"pattern": EMAIL_PATTERN})
     name: str = Field(min_length=1, max_length=200)
     role: Role = Field(sa_type=sa.String(20))
 

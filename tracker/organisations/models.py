@@ -25,7 +25,7 @@ ORG_KIND_LABELS = {
 class OrganisationBase(SQLModel):
     name: str = Field(min_length=1, max_length=200)
     short_name: str = Field(min_length=1, max_length=100)
-    slug: str = Field(min_length=1, max_length=80, regex=SLUG_PATTERN)
+    slug: str = Field(min_length=1, max_length=80, schema_extra={"pattern": SLUG_PATTERN})
     kind: OrgKind = Field(sa_type=sa.String(20))
     active: bool = True
     note: str | None = Field(default=None, max_length=2000, sa_type=sa.Text)

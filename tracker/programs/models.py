@@ -23,7 +23,7 @@ PROGRAM_KIND_LABELS = {
 
 
 class ProgramBase(SQLModel):
-    slug: str = Field(min_length=1, max_length=80, regex=SLUG_PATTERN)
+    slug: str = Field(min_length=1, max_length=80, schema_extra={"pattern": SLUG_PATTERN})
     name: str = Field(min_length=1, max_length=500)
     short_name: str = Field(min_length=1, max_length=120)
     kind: ProgramKind = Field(sa_type=sa.String(30))

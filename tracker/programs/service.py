@@ -76,22 +76,36 @@ def create_activity(
 
 def assign(session: Session, *, activity: Activity, organisation: Organisation, actor: Any) -> Commitment:
     """Make an organisation responsible for an activity (reactivates an old commitment)."""
-    commitment = session.exec(
-        select(Commitment).where(
-            Commitment.activity_id == activity.id, Commitment.organisation_id == organisation.id
-        )
-    ).first()
-    if commitment is not None and commitment.active:
-        return commitment
-    if commitment is None:
-        commitment = Commitment(activity_id=activity.id, organisation_id=organisation.id)
-    else:
-        commitment.active, commitment.deactivated_at = True, None
-    session.add(commitment)
+    return assign_many(session, activity=activity, organisations=[organisation], actor=actor)[0]
+
+
+def assign_many(
+    session: Session, *, activity: Activity, organisations: list[Organisation], actor: Any
+) -> list[Commitment]:
+    """Make each organisation responsible for the activity; one query, one flush."""
+    existing = {
+        c.organisation_id: c
+        for c in session.exec(select(Commitment).where(Commitment.activity_id == activity.id))
+    }
+    changed, result = [], []
+    for organisation in organisations:
+        commitment = existing.get(organisation.id)
+        if commitment is None:
+            commitment = Commitment(activity_id=activity.id, organisation_id=organisation.id)
+            existing[organisation.id] = commitment
+        elif commitment.active:
+            result.append(commitment)
+            continue
+        else:
+            commitment.active, commitment.deactivated_at = True, None
+        session.add(commitment)
+        changed.append((commitment, organisation))
+        result.append(commitment)
     session.flush()
-    audit.record(session, actor=actor, action="commitment.assigned", entity=commitment,
-                 after={"activity_id": activity.id, "organisation": organisation.slug})
-    return commitment
+    for commitment, organisation in changed:
+        audit.record(session, actor=actor, action="commitment.assigned", entity=commitment,
+                     after={"activity_id": activity.id, "organisation": organisation.slug})
+    return result
 
 
 def get_or_create_named(session: Session, model: type[TargetGroup] | type[Partner], name: str):

@@ -245,11 +245,12 @@ def _apply_activity(session, ledger, program, goals, orgs, located: Located) -> 
             partner = programs.get_or_create_named(session, Partner, name)
             programs.link_partner(session, activity, partner)
             ledger.remember("activity_partner", key, partner.id, created=True)
-    for org in _responsible(seed.responsible, orgs):
-        key = f"{seed.key}:{org.slug}"
-        if not ledger.known("commitment", key):
-            commitment = programs.assign(session, activity=activity, organisation=org, actor=ACTOR)
-            ledger.remember("commitment", key, commitment.id, created=True)
+    missing = [org for org in _responsible(seed.responsible, orgs)
+               if not ledger.known("commitment", f"{seed.key}:{org.slug}")]
+    if missing:
+        commitments = programs.assign_many(session, activity=activity, organisations=missing, actor=ACTOR)
+        for org, commitment in zip(missing, commitments):
+            ledger.remember("commitment", f"{seed.key}:{org.slug}", commitment.id, created=True)
 
 
 def _responsible(tokens: list[str], orgs: dict[str, Organisation]) -> list[Organisation]:

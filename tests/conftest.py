@@ -1,0 +1,174 @@
+"""Shared fixtures: a fresh migrated database per test (SQLite file or PostgreSQL)."""
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from tracker import create_app, migrate
+from tracker.db import get_engine, get_session, make_engine
+from tracker.models import metadata
+from tracker.organisations.models import Organisation, OrgKind
+from tracker.programs.models import Activity, Commitment, Goal, Program, ProgramKind
+from tracker.reporting import service as reporting
+from tracker.reporting.models import PeriodState, ReportingPeriod
+from tracker.seeding import service as seeding
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_DIR = ROOT / "seeds"
+PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> Path | None:
+    """Migrate once per run: a template SQLite file, or the PostgreSQL test database."""
+    if PG_URL:
+        reset_postgres(PG_URL)
+        engine = make_engine(PG_URL)
+        migrate.upgrade(engine)
+        engine.dispose()
+        return None
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+def _truncate_all(url: str) -> None:
+    engine = make_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(template_db, tmp_path):
+    if PG_URL:
+        yield PG_URL
+        _truncate_all(PG_URL)
+    else:
+        path = tmp_path / "test.db"
+        shutil.copy(template_db, path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app({
+        "ENV_NAME": "test",
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "SCORECARD_DIR": tmp_path / "scorecards",
+    })
+    yield app
+    with app.app_context():
+        get_engine().dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app) -> Session:
+    with app.app_context():
+        yield get_session()
+
+
+@pytest.fixture
+def seeded(session) -> Session:
+    """The database loaded from the real seed files."""
+    seeding.apply(session, seeding.read_bundle(SEED_DIR), today=date(2026, 11, 23))
+    session.commit()
+    return session
+
+
+@pytest.fixture
+def make_org(session):
+    counter = iter(range(1, 10_000))
+
+    def make(slug: str | None = None, *, kind: OrgKind = OrgKind.district, name: str | None = None) -> Organisation:
+        n = next(counter)
+        slug = slug or f"org-{n}"
+        org = Organisation(slug=slug, name=name or f"Organisation {slug}", short_name=name or slug, kind=kind)
+        session.add(org)
+        session.flush()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_program(session):
+    def make(slug: str = "prog", *, start_year: int = 2021, end_year: int = 2025) -> Program:
+        program = Program(slug=slug, name=f"Program {slug}", short_name=slug, kind=ProgramKind.programme,
+                          start_year=start_year, end_year=end_year)
+        session.add(program)
+        session.flush()
+        return program
+
+    return make
+
+
+@pytest.fixture
+def make_activity(session, make_program):
+    def make(*, program: Program | None = None, title: str = "Aktivitet", time_frame: str = "Löpande") -> Activity:
+        program = program or make_program(f"prog-{title.lower().replace(' ', '-')[:20]}")
+        goal = Goal(program_id=program.id, number=1, title="Mål 1")
+        session.add(goal)
+        session.flush()
+        activity = Activity(goal_id=goal.id, title=title, time_frame=time_frame,
+                            starts_on=date(2021, 1, 1), ends_on=date(2025, 12, 31), time_frame_parsed=True)
+        session.add(activity)
+        session.flush()
+        return activity
+
+    return make
+
+
+@pytest.fixture
+def make_commitment(session, make_org, make_activity):
+    def make(*, organisation: Organisation | None = None, activity: Activity | None = None) -> Commitment:
+        commitment = Commitment(activity_id=(activity or make_activity()).id,
+                                organisation_id=(organisation or make_org()).id)
+        session.add(commitment)
+        session.flush()
+        return commitment
+
+    return make
+
+
+@pytest.fixture
+def make_period(session):
+    def make(code: str = "2024-T1", *, state: PeriodState = PeriodState.open) -> ReportingPeriod:
+        year, number = reporting.parse_period_code(code)
+        period = reporting.build_period(year, number, reporting.Deadline(5, 15), date(2024, 1, 1))
+        period.state = state
+        session.add(period)
+        session.flush()
+        return period
+
+    return make
