@@ -38,6 +38,7 @@ run: seed
 
 test: install
 	bash .ci/ensure-chromium
+	$(BIN)/ruff check tracker tests benchmarks migrations/env.py
 	$(BIN)/pytest
 
 check-migrations: install

@@ -1,4 +1,7 @@
 """Import every area's models so that SQLModel.metadata knows all tables."""
+from sqlmodel import SQLModel
+
+import tracker.audit.service  # noqa: F401,E402  (registers the append-only guard)
 from tracker.accounts.models import User, UserOrganisation  # noqa: F401
 from tracker.audit.models import AuditEvent  # noqa: F401
 from tracker.organisations.models import Organisation  # noqa: F401
@@ -14,7 +17,5 @@ from tracker.programs.models import (  # noqa: F401
 )
 from tracker.reporting.models import ReportingPeriod, StatusReport, StatusReportVersion  # noqa: F401
 from tracker.seeding.models import SeedRecord  # noqa: F401
-import tracker.audit.service  # noqa: F401,E402  (registers the append-only guard)
-from sqlmodel import SQLModel
 
 metadata = SQLModel.metadata

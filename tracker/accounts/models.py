@@ -9,7 +9,6 @@ from sqlmodel import Field, SQLModel
 
 from tracker.db import UTCDateTime, utcnow
 
-
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, UTC
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import insert
 from sqlmodel import Session, select
@@ -20,7 +20,6 @@ from tracker.programs.models import Activity, Commitment, Goal, Program, Program
 from tracker.programs.timeframe import parse_time_frame
 from tracker.reporting import service as reporting
 from tracker.reporting.models import (
-    PeriodState,
     ReportingPeriod,
     ReportState,
     ReportStatus,
@@ -170,7 +169,7 @@ def _insert_commitments(session, activity_ids, org_ids, size: Scale, rng: random
 
 
 def _insert_reports(session, period: ReportingPeriod, commitment_ids, rng: random.Random, *, latest: bool) -> int:
-    statuses, weights = zip(*STATUS_WEIGHTS)
+    statuses, weights = zip(*STATUS_WEIGHTS, strict=True)
     saved = datetime.combine(min(period.deadline, period.ends_on + timedelta(days=20)), time(10), UTC)
     rows = []
     for commitment_id in commitment_ids:
@@ -190,7 +189,7 @@ def _insert_reports(session, period: ReportingPeriod, commitment_ids, rng: rando
     versions = [
         {k: row[k] for k in ("status", "comment", "next_steps", "support_needed", "support_text", "state", "version")}
         | {"report_id": report_id, "saved_at": saved}
-        for report_id, row in zip(ids, rows)
+        for report_id, row in zip(ids, rows, strict=True)
     ]
     for start in range(0, len(versions), BATCH):
         session.execute(insert(StatusReportVersion), versions[start:start + BATCH])

@@ -20,7 +20,14 @@ from sqlmodel import Session, select
 from tracker.audit import service as audit
 from tracker.organisations.models import Organisation, OrgKind
 from tracker.programs import service as programs
-from tracker.programs.models import Activity, ActivityBase, Goal, Partner, Program, TargetGroup
+from tracker.programs.models import (
+    Activity,
+    ActivityBase,
+    Goal,
+    Partner,
+    Program,
+    TargetGroup,
+)
 from tracker.reporting import service as reporting
 from tracker.reporting.models import ReportingPeriod
 from tracker.seeding.files import (
@@ -39,7 +46,6 @@ from tracker.seeding.files import (
     validate,
 )
 from tracker.seeding.models import SeedRecord
-
 
 
 class _SeedActor:
@@ -249,7 +255,7 @@ def _apply_activity(session, ledger, program, goals, orgs, located: Located) -> 
                if not ledger.known("commitment", f"{seed.key}:{org.slug}")]
     if missing:
         commitments = programs.assign_many(session, activity=activity, organisations=missing, actor=ACTOR)
-        for org, commitment in zip(missing, commitments):
+        for org, commitment in zip(missing, commitments, strict=True):
             ledger.remember("commitment", f"{seed.key}:{org.slug}", commitment.id, created=True)
 
 
