@@ -11,7 +11,9 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from tracker import create_app, migrate
-from tracker.db import get_engine, get_session, make_engine
+from tracker.accounts.models import Role, User, UserOrganisation
+from tracker.accounts.service import hash_password
+from tracker.db import ENGINE_KEY, get_engine, make_engine
 from tracker.models import metadata
 from tracker.organisations.models import Organisation, OrgKind
 from tracker.programs.models import Activity, Commitment, Goal, Program, ProgramKind
@@ -76,6 +78,8 @@ def app(database_url, tmp_path):
         "DATABASE_URL": database_url,
         "SECRET_KEY": TEST_SECRET,
         "SCORECARD_DIR": tmp_path / "scorecards",
+        # Forms are posted without tokens in view tests; CSRF has its own tests.
+        "WTF_CSRF_ENABLED": False,
     })
     yield app
     with app.app_context():
@@ -94,8 +98,14 @@ def runner(app):
 
 @pytest.fixture
 def session(app) -> Session:
-    with app.app_context():
-        yield get_session()
+    """A session of the test's own, like a second user's: no app context is held open.
+
+    Requests made through `client` use their own per-request sessions. After a
+    request, call `session.rollback()` (or `expire_all()`) before reading what it
+    changed: the test's session may still hold an older snapshot.
+    """
+    with Session(app.extensions[ENGINE_KEY], expire_on_commit=False) as db_session:
+        yield db_session
 
 
 @pytest.fixture
@@ -172,3 +182,42 @@ def make_period(session):
         return period
 
     return make
+
+
+PASSWORD = "rätt-lösenord-123"
+_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per run
+
+
+@pytest.fixture
+def make_user(session):
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role = Role.reader, *, orgs: list[Organisation] = (), email: str | None = None,
+             active: bool = True) -> User:
+        n = next(counter)
+        user = User(email=email or f"{role}{n}@example.se", name=f"{role.capitalize()} {n}", role=role,
+                    password_hash=_HASH, active=active)
+        session.add(user)
+        session.flush()
+        for org in orgs:
+            session.add(UserOrganisation(user_id=user.id, organisation_id=org.id))
+        session.commit()
+        return user
+
+    return make
+
+
+def log_in(client, user: User) -> None:
+    """Start a logged-in session for the user without going through the form."""
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = str(user.id)
+        flask_session["_fresh"] = True
+
+
+@pytest.fixture
+def login(client):
+    def do(user: User):
+        log_in(client, user)
+        return client
+
+    return do

@@ -3,7 +3,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from tracker.accounts.models import Role
 from tracker.config import ROOT
+
+
+@pytest.fixture
+def client(client, make_user, login):
+    """These pages as a reader (leadership) sees them."""
+    return login(make_user(Role.reader))
 
 
 def test_index_lists_programmes_and_organisations(client, seeded):

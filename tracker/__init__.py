@@ -6,12 +6,19 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import Babel
 from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
 
 from tracker import db
 from tracker.config import ROOT, load_config
 
 htmx = HTMX()
 babel = Babel()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -27,13 +34,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     htmx.init_app(app)
     babel.init_app(app, default_locale="sv", default_timezone="Europe/Stockholm")
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
 
     from tracker import cli, web
+    from tracker.accounts import access
+    from tracker.accounts.views import bp as accounts_bp
+    from tracker.followup.views import bp as followup_bp
     from tracker.organisations.views import bp as organisations_bp
+    from tracker.periods.views import bp as periods_bp
     from tracker.programs.views import bp as programs_bp
+    from tracker.reporting.views import bp as reporting_bp
+    from tracker.scorecards.views import bp as scorecards_bp
 
+    access.init_app(app)
     web.init_app(app)
-    app.register_blueprint(programs_bp)
-    app.register_blueprint(organisations_bp)
+    for blueprint in (accounts_bp, programs_bp, organisations_bp, reporting_bp, followup_bp,
+                      periods_bp, scorecards_bp):
+        app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

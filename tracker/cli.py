@@ -7,7 +7,7 @@ from datetime import date
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from pydantic import ValidationError
 
 from tracker import migrate
@@ -60,6 +60,7 @@ def db_check() -> None:
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--dir", "seed_dir", type=click.Path(file_okay=False, exists=True), default=None,
               help="Katalog med seed-filer (standard: seeds/).")
 def seed_command(seed_dir: str | None) -> None:
@@ -83,6 +84,7 @@ def seed_command(seed_dir: str | None) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True, help="E-postadress (inloggning).")
 @click.option("--name", required=True, help="Namn.")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]), help="Roll.")
@@ -113,6 +115,7 @@ def create_user_command(email: str, name: str, role: str, orgs: tuple[str, ...])
 
 
 @click.command("demo-data")
+@with_appcontext
 @click.option("--scale", type=click.Choice(list(demo.SCALES)), default="small", show_default=True)
 def demo_data_command(scale: str) -> None:
     """Create synthetic organisations, activities and report history."""
@@ -134,6 +137,7 @@ def demo_data_command(scale: str) -> None:
 
 
 @click.command("demo-users")
+@with_appcontext
 def demo_users_command() -> None:
     """Create the demo accounts (development only) and print their logins."""
     if current_app.config["ENV_NAME"] not in ("development", "test"):

@@ -28,11 +28,29 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "sv",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
         "LANGUAGES": ("sv", "en"),
+        # Cookies: never readable from scripts, not sent on cross-site posts, and
+        # Secure in production (served over https behind the proxy).
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("TRACKER_COOKIE_SECURE", default=env == "production"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _flag("TRACKER_COOKIE_SECURE", default=env == "production"),
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # Login throttling; several workers need a shared store (e.g. redis://).
+        "RATELIMIT_STORAGE_URI": os.environ.get("TRACKER_RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_LIMIT": os.environ.get("TRACKER_LOGIN_LIMIT", "5 per 15 minutes"),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     }
     config.update(overrides or {})
     if config["ENV_NAME"] == "production":
         check_production(config)
     return config
+
+
+def _flag(name: str, *, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def check_production(config: dict) -> None:

@@ -15,7 +15,12 @@ from tracker.programs.models import (  # noqa: F401
     Program,
     TargetGroup,
 )
-from tracker.reporting.models import ReportingPeriod, StatusReport, StatusReportVersion  # noqa: F401
+from tracker.reporting.models import (  # noqa: F401
+    PeriodReopening,
+    ReportingPeriod,
+    StatusReport,
+    StatusReportVersion,
+)
 from tracker.seeding.models import SeedRecord  # noqa: F401
 
 metadata = SQLModel.metadata

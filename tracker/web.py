@@ -1,12 +1,15 @@
 """What every page shares: the layout's helpers, headers and error pages."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from flask import Flask, render_template, request
-from flask_babel import format_date
+from flask import Flask, current_app, render_template, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from tracker import babel
+from tracker.accounts.access import ALL_ROLES, PUBLIC, allow, allowed_roles
 from tracker.organisations.models import ORG_KIND_LABELS
 from tracker.programs.models import PROGRAM_KIND_LABELS
 from tracker.reporting.models import PERIOD_STATE_LABELS, STATUS_LABELS, STATUS_SYMBOLS
@@ -26,6 +29,7 @@ def select_locale() -> str:
 def init_app(app: Flask) -> None:
     babel.locale_selector = select_locale
     app.jinja_env.globals.update(
+        get_locale=get_locale,
         STATUS_LABELS=STATUS_LABELS,
         STATUS_SYMBOLS=STATUS_SYMBOLS,
         ORG_KIND_LABELS=ORG_KIND_LABELS,
@@ -33,9 +37,11 @@ def init_app(app: Flask) -> None:
         PERIOD_STATE_LABELS=PERIOD_STATE_LABELS,
     )
     app.jinja_env.filters["date_sv"] = _date_sv
+    app.jinja_env.filters["datetime_sv"] = _datetime_sv
     app.after_request(_headers)
 
     @app.route("/")
+    @allow(ALL_ROLES)
     def index():
         """Show the programmes and the organisations."""
         from tracker.db import get_session
@@ -49,12 +55,19 @@ def init_app(app: Flask) -> None:
             organisations=organisations.list_with_commitment_counts(session),
         )
 
-    for code in (400, 403, 404, 405, 500):
-        app.register_error_handler(code, _error_page)
+    for code in (400, 403, 404, 405, 410, 429, 500):
+        app.register_error_handler(code, error_page)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.context_processor(_navigation)
 
 
 def _date_sv(value: date | None) -> str:
     return format_date(value, "d MMMM y") if value else ""
+
+
+def _datetime_sv(value: datetime | None) -> str:
+    """Show an aware UTC datetime in Stockholm time."""
+    return format_datetime(value, "d MMM y HH:mm") if value else ""
 
 
 def _headers(response):
@@ -65,11 +78,40 @@ def _headers(response):
     return response
 
 
+# The main menu: (endpoint, label). A link is shown to those its endpoint allows.
+NAVIGATION = [
+    ("reporting.my_commitments", "Mina åtaganden"),
+    ("followup.overview", "Programöversikt"),
+    ("followup.compliance", "Rapportering"),
+    ("periods.index", "Tertialer"),
+    ("scorecards.index", "Styrkort"),
+    ("index", "Program och organisationer"),
+    ("accounts.users", "Användare"),
+]
+
+
+def _navigation() -> dict:
+    links = []
+    if current_user.is_authenticated:
+        for endpoint, label in NAVIGATION:
+            roles = allowed_roles(endpoint) if endpoint in current_app.view_functions else None
+            if roles and (PUBLIC in roles or current_user.role in roles):
+                links.append((endpoint, label))
+    return {"navigation": links}
+
+
+def _csrf_error(_error):
+    message = "Formuläret har gått ut eller saknar säkerhetstoken. Ladda om sidan och försök igen."
+    return render_template("error.html", code=400, title="Formuläret kunde inte skickas", text=message), 400
+
+
 ERROR_TITLES = {
     400: "Felaktig begäran",
     403: "Åtkomst nekad",
     404: "Sidan finns inte",
     405: "Metoden är inte tillåten",
+    410: "Länken gäller inte längre",
+    429: "För många försök",
     500: "Något gick fel",
 }
 ERROR_TEXTS = {
@@ -77,11 +119,13 @@ ERROR_TEXTS = {
     403: "Du har inte behörighet till den här sidan eller åtgärden.",
     404: "Sidan du söker finns inte. Kontrollera adressen eller gå till startsidan.",
     405: "Den här adressen tar inte emot den sortens begäran.",
+    410: "Länken har redan använts eller har gått ut. Be en administratör om en ny.",
+    429: "För många misslyckade inloggningsförsök. Vänta en stund och försök igen.",
     500: "Ett oväntat fel inträffade. Ingenting sparades. Försök igen om en stund.",
 }
 
 
-def _error_page(error):
+def error_page(error):
     code = getattr(error, "code", 500) or 500
     return render_template(
         "error.html", code=code, title=ERROR_TITLES.get(code, "Fel"), text=ERROR_TEXTS.get(code, "")

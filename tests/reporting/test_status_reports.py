@@ -78,7 +78,7 @@ def test_new_report_when_one_already_exists_is_a_conflict(session, make_commitme
 
 @pytest.mark.parametrize("state", [PeriodState.closed, PeriodState.upcoming])
 def test_period_that_is_not_open_refuses_reports(session, make_commitment, make_period, contact, state):
-    with pytest.raises(reporting.PeriodClosedError, match="inte öppen"):
+    with pytest.raises(reporting.PeriodClosedError, match="stängd"):
         _save(session, make_commitment(), make_period(state=state), contact, None, status=ReportStatus.done)
 
 

@@ -5,10 +5,12 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlmodel import Session, select
 
 from tracker.accounts.models import Role, User, UserCreate, UserOrganisation
 from tracker.audit import service as audit
+from tracker.db import utcnow
 from tracker.organisations.models import Organisation
 
 _hasher = PasswordHasher()
@@ -23,6 +25,8 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(user: User, password: str) -> bool:
+    if not user.password_hash:
+        return False  # invited, password not set yet
     try:
         return _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -69,3 +73,111 @@ def organisations_of(session: Session, user: User) -> list[Organisation]:
             .where(UserOrganisation.user_id == user.id).order_by(Organisation.name)
         )
     )
+
+
+def organisation_ids(session: Session, user: User) -> list[int]:
+    return list(session.exec(
+        select(UserOrganisation.organisation_id).where(UserOrganisation.user_id == user.id)
+    ))
+
+
+INVITATION_MAX_AGE = 7 * 24 * 3600
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User | None:
+    """Return the active user with these credentials, recording the login."""
+    user = get_by_email(session, email)
+    if user is None or not user.active or not verify_password(user, password):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    session.add(user)
+    return user
+
+
+def invitation_token(user: User, secret_key: str) -> str:
+    """A link token that sets the password once: it binds the current password hash."""
+    return _serializer(secret_key).dumps({"u": user.id, "h": user.password_hash[-16:]})
+
+
+def user_for_invitation(session: Session, token: str, secret_key: str) -> User | None:
+    """The user a still-valid, unused invitation token is for, else None."""
+    try:
+        data = _serializer(secret_key).loads(token, max_age=INVITATION_MAX_AGE)
+    except BadData:
+        return None
+    user = session.get(User, data.get("u"))
+    if user is None or not user.active or user.password_hash[-16:] != data.get("h"):
+        return None
+    return user
+
+
+def set_password(session: Session, *, user: User, password: str, actor: Any) -> None:
+    user.password_hash = hash_password(password)
+    session.add(user)
+    audit.record(session, actor=actor, action="user.password_set", entity=user)
+
+
+def invite_user(
+    session: Session, *, email: str, name: str, role: Role, org_ids: list[int], actor: Any
+) -> User:
+    """Create an account without a password; the invitation link sets it."""
+    email = email.strip().lower()
+    if get_by_email(session, email) is not None:
+        raise AccountError(f"Det finns redan en användare med e-post {email}.")
+    user = User(email=email, name=name, role=role, password_hash="")
+    session.add(user)
+    session.flush()
+    _set_organisations(session, user, org_ids)
+    audit.record(session, actor=actor, action="user.invited", entity=user,
+                 after={"email": email, "name": name, "role": role, "organisations": org_ids})
+    return user
+
+
+def update_user(
+    session: Session, *, user: User, name: str, email: str, role: Role, org_ids: list[int],
+    active: bool, actor: Any,
+) -> None:
+    """Change a user's details, role, organisations or active state (audited)."""
+    email = email.strip().lower()
+    other = get_by_email(session, email)
+    if other is not None and other.id != user.id:
+        raise AccountError(f"Det finns redan en användare med e-post {email}.")
+    if actor is not None and actor.id == user.id and (not active or role != Role.admin):
+        raise AccountError("Du kan inte ta bort din egen administratörsbehörighet eller inaktivera dig själv.")
+    before = {"name": user.name, "email": user.email, "role": user.role, "active": user.active,
+              "organisations": sorted(organisation_ids(session, user))}
+    user.name, user.email, user.role, user.active = name, email, role, active
+    session.add(user)
+    _set_organisations(session, user, org_ids)
+    after = {"name": name, "email": email, "role": role, "active": active, "organisations": sorted(org_ids)}
+    old, new = audit.diff(before, after)
+    if new:
+        audit.record(session, actor=actor, action="user.updated", entity=user, before=old, after=new)
+
+
+def _set_organisations(session: Session, user: User, org_ids: list[int]) -> None:
+    current = set(organisation_ids(session, user))
+    wanted = set(org_ids)
+    for org_id in current - wanted:
+        session.delete(session.get(UserOrganisation, (user.id, org_id)))
+    for org_id in wanted - current:
+        if session.get(Organisation, org_id) is None:
+            raise AccountError(f"Okänd organisation: {org_id}")
+        session.add(UserOrganisation(user_id=user.id, organisation_id=org_id))
+    session.flush()
+
+
+def list_users(session: Session) -> list[tuple[User, list[Organisation]]]:
+    """Every user with their organisations (two queries)."""
+    users = session.exec(select(User).order_by(User.active.desc(), User.name)).all()
+    links = session.exec(select(UserOrganisation.user_id, Organisation).join(Organisation)).all()
+    orgs: dict[int, list[Organisation]] = {}
+    for user_id, org in links:
+        orgs.setdefault(user_id, []).append(org)
+    return [(u, sorted(orgs.get(u.id, []), key=lambda o: o.name)) for u in users]
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="tracker-invitation")

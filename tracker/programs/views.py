@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
+from tracker.accounts.access import ALL_ROLES, allow
 from tracker.db import get_session
 from tracker.programs import service
 
@@ -10,6 +11,7 @@ bp = Blueprint("programs", __name__, url_prefix="/program")
 
 
 @bp.get("/<slug>")
+@allow(ALL_ROLES)
 def show(slug: str):
     """Show a programme's goals, activities, time frames and who is responsible."""
     session = get_session()

@@ -131,3 +131,16 @@ class StatusReportVersion(StatusReportContent, table=True):
     state: ReportState = Field(sa_type=sa.String(20))
     saved_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     saved_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class PeriodReopening(SQLModel, table=True):
+    """A closed tertial opened again for one organisation, with the reason why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="reportingperiod.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    reason: str = Field(max_length=2000, sa_type=sa.Text)
+    reopened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    reopened_by_id: int | None = Field(default=None, foreign_key="user.id")
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_by_id: int | None = Field(default=None, foreign_key="user.id")

@@ -12,6 +12,7 @@ from tracker.audit import service as audit
 from tracker.db import utcnow
 from tracker.programs.models import Commitment
 from tracker.reporting.models import (
+    PeriodReopening,
     PeriodState,
     ReportingPeriod,
     ReportState,
@@ -101,6 +102,21 @@ def list_periods(session: Session) -> list[ReportingPeriod]:
     return list(session.exec(select(ReportingPeriod).order_by(ReportingPeriod.year, ReportingPeriod.number)))
 
 
+def period_open_for(session: Session, period: ReportingPeriod, organisation_id: int) -> bool:
+    """Open for everyone, or closed but reopened for this organisation."""
+    if period.state == PeriodState.open:
+        return True
+    if period.state != PeriodState.closed:
+        return False
+    return session.exec(
+        select(PeriodReopening.id).where(
+            PeriodReopening.period_id == period.id,
+            PeriodReopening.organisation_id == organisation_id,
+            PeriodReopening.closed_at.is_(None),
+        )
+    ).first() is not None
+
+
 def get_report(session: Session, commitment_id: int, period_id: int) -> StatusReport | None:
     return session.exec(
         select(StatusReport).where(
@@ -125,8 +141,8 @@ def save_report(
     report). If somebody saved in between, VersionConflictError carries the
     current report; nothing is written.
     """
-    if period.state != PeriodState.open:
-        raise PeriodClosedError(f"{period.label} är inte öppen för rapportering")
+    if not period_open_for(session, period, commitment.organisation_id):
+        raise PeriodClosedError(f"{period.label} är stängd för rapportering")
     report = get_report(session, commitment.id, period.id)
     now = utcnow()
     before: dict[str, Any] = {}
