@@ -117,6 +117,23 @@ def period_open_for(session: Session, period: ReportingPeriod, organisation_id: 
     ).first() is not None
 
 
+def previous_period(session: Session, period: ReportingPeriod) -> ReportingPeriod | None:
+    """The tertial before this one, if it is in the calendar."""
+    year, number = (period.year - 1, 3) if period.number == 1 else (period.year, period.number - 1)
+    return session.exec(
+        select(ReportingPeriod).where(ReportingPeriod.year == year, ReportingPeriod.number == number)
+    ).first()
+
+
+def unchanged_from_previous(current: StatusReportContent | None, previous: StatusReportContent | None) -> bool:
+    """True when a report's texts are an unedited copy of the previous tertial's."""
+    if current is None or previous is None or not (current.comment or current.next_steps):
+        return False
+    return (current.comment or "").strip() == (previous.comment or "").strip() and (
+        current.next_steps or ""
+    ).strip() == (previous.next_steps or "").strip()
+
+
 def get_report(session: Session, commitment_id: int, period_id: int) -> StatusReport | None:
     return session.exec(
         select(StatusReport).where(
