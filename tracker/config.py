@@ -15,7 +15,7 @@ class ConfigError(RuntimeError):
 
 def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     """Build the app configuration from TRACKER_* environment variables."""
-    env = os.environ.get("TRACKER_ENV", "production")
+    env = (overrides or {}).get("ENV_NAME") or os.environ.get("TRACKER_ENV", "production")
     config = {
         "ENV_NAME": env,
         "DATABASE_URL": os.environ.get(

@@ -24,9 +24,23 @@ def _failed_login(response) -> bool:
     return response.status_code == 200 and request.method == "POST"
 
 
+# Where each role starts after logging in (when no page was asked for).
+LANDING = {
+    Role.contact: "reporting.my_commitments",
+    Role.coordinator: "followup.overview",
+    Role.reader: "followup.overview",
+    Role.admin: "accounts.users",
+}
+
+
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """A local path to continue to; never another site (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and not urlsplit(target).netloc:
         return target
+    endpoint = LANDING.get(current_user.role) if current_user.is_authenticated else None
+    if endpoint and endpoint in current_app.view_functions:
+        return url_for(endpoint)
     return url_for("index")
 
 
