@@ -3,12 +3,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HTMX   := tracker/static/vendor/htmx.min.js
+PO     := tracker/translations/en/LC_MESSAGES/messages.po
+MO     := $(PO:.po=.mo)
 DEV    := TRACKER_ENV=development
 PYTHON ?= python3
 
-.PHONY: run test install migrate seed check-migrations migration demo-large clean
+.PHONY: run test install migrate seed check-migrations migration demo-large translations clean
 
-install: $(STAMP) $(HTMX)
+install: $(STAMP) $(HTMX) $(MO)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +24,15 @@ $(HTMX): package.json package-lock.json
 	mkdir -p $(dir $(HTMX))
 	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
 
+# English UI texts (Swedish is the source language).
+$(MO): $(PO) $(STAMP)
+	$(BIN)/pybabel compile --statistics -d tracker/translations
+
+# Refresh the catalog after changing UI texts, then translate the new entries in $(PO).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o tracker/translations/messages.pot .
+	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations
+
 migrate: install
 	$(DEV) $(BIN)/tracker db upgrade
 
@@ -29,6 +40,7 @@ seed: migrate
 	$(DEV) $(BIN)/tracker seed
 
 run: seed
+	@$(DEV) $(BIN)/tracker demo-data --scale small
 	@echo
 	@echo "Demoinloggningar (endast utveckling):"
 	@$(DEV) $(BIN)/tracker demo-users

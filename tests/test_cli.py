@@ -94,7 +94,8 @@ def test_demo_data_small(runner, session):
 
 
 def test_demo_users_only_in_development(app, runner, session):
-    runner.invoke(args=["seed"])
+    assert "demo-data" in runner.invoke(args=["demo-users"]).output  # needs the demo organisations
+    runner.invoke(args=["demo-data", "--scale", "small"])
     result = runner.invoke(args=["demo-users"])
     assert result.exit_code == 0, result.output
     assert "samordnare@demo.tracker" in result.output

@@ -76,3 +76,21 @@ def test_responses_vary_on_hx_request_and_have_security_headers(client):
     assert "HX-Request" in response.headers["Vary"]
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_english_is_available_and_remembered(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "In English" in page and "Hoppa till innehållet" in page
+    response = client.get("/sprak/en?next=/")
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert "lang=en" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
+    english = client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in english
+    assert "Skip to content" in english and "På svenska" in english
+    client.get("/sprak/sv")
+    assert '<html lang="sv">' in client.get("/").get_data(as_text=True)
+
+
+def test_unknown_language_is_ignored(client):
+    client.get("/sprak/xx")
+    assert '<html lang="sv">' in client.get("/").get_data(as_text=True)

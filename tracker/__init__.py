@@ -33,7 +33,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     htmx.init_app(app)
-    babel.init_app(app, default_locale="sv", default_timezone="Europe/Stockholm")
+    from tracker.web import select_locale
+
+    babel.init_app(app, default_locale="sv", default_timezone="Europe/Stockholm", locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -143,7 +143,11 @@ def demo_users_command() -> None:
     if current_app.config["ENV_NAME"] not in ("development", "test"):
         raise click.ClickException("Demoanvändare finns bara i utvecklingsläge (TRACKER_ENV=development).")
     session = get_session()
-    created = demo.ensure_demo_users(session)
+    try:
+        created = demo.ensure_demo_users(session)
+    except accounts.AccountError as exc:
+        session.rollback()
+        raise click.ClickException(f"{exc}. Kör först: tracker demo-data --scale small") from None
     session.commit()
     for login in created:
         click.echo(f"  {login.role:<12} {login.email:<32} lösenord: {login.password}")

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, redirect, render_template, request
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from tracker import babel
 from tracker.accounts.access import ALL_ROLES, PUBLIC, allow, allowed_roles
 from tracker.organisations.models import ORG_KIND_LABELS
 from tracker.programs.models import PROGRAM_KIND_LABELS
@@ -21,13 +21,12 @@ CSP = (
 
 
 def select_locale() -> str:
-    """Swedish unless the user chose English (?lang=en, remembered in a cookie)."""
-    chosen = request.args.get("lang") or request.cookies.get("lang")
+    """Swedish unless the user chose English (remembered in a cookie)."""
+    chosen = request.cookies.get("lang")
     return chosen if chosen in ("sv", "en") else "sv"
 
 
 def init_app(app: Flask) -> None:
-    babel.locale_selector = select_locale
     app.jinja_env.globals.update(
         get_locale=get_locale,
         STATUS_LABELS=STATUS_LABELS,
@@ -55,6 +54,18 @@ def init_app(app: Flask) -> None:
             organisations=organisations.list_with_commitment_counts(session),
         )
 
+    @app.get("/sprak/<code>")
+    @allow(PUBLIC)
+    def set_language(code: str):
+        """Remember the chosen language (sv or en) and go back."""
+        from tracker.accounts.views import safe_next
+
+        response = redirect(safe_next(request.args.get("next")), code=303)
+        if code in app.config["LANGUAGES"]:
+            response.set_cookie("lang", code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+                                secure=app.config["SESSION_COOKIE_SECURE"])
+        return response
+
     for code in (400, 403, 404, 405, 410, 429, 500):
         app.register_error_handler(code, error_page)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -80,13 +91,13 @@ def _headers(response):
 
 # The main menu: (endpoint, label). A link is shown to those its endpoint allows.
 NAVIGATION = [
-    ("reporting.my_commitments", "Mina åtaganden"),
-    ("followup.overview", "Programöversikt"),
-    ("followup.compliance", "Rapportering"),
-    ("periods.index", "Tertialer"),
-    ("scorecards.index", "Styrkort"),
-    ("index", "Program och organisationer"),
-    ("accounts.users", "Användare"),
+    ("reporting.my_commitments", _l("Mina åtaganden")),
+    ("followup.overview", _l("Programöversikt")),
+    ("followup.compliance", _l("Rapportering")),
+    ("periods.index", _l("Tertialer")),
+    ("scorecards.index", _l("Styrkort")),
+    ("index", _l("Program och organisationer")),
+    ("accounts.users", _l("Användare")),
 ]
 
 
@@ -101,27 +112,27 @@ def _navigation() -> dict:
 
 
 def _csrf_error(_error):
-    message = "Formuläret har gått ut eller saknar säkerhetstoken. Ladda om sidan och försök igen."
-    return render_template("error.html", code=400, title="Formuläret kunde inte skickas", text=message), 400
+    message = _l("Formuläret har gått ut eller saknar säkerhetstoken. Ladda om sidan och försök igen.")
+    return render_template("error.html", code=400, title=_l("Formuläret kunde inte skickas"), text=message), 400
 
 
 ERROR_TITLES = {
-    400: "Felaktig begäran",
-    403: "Åtkomst nekad",
-    404: "Sidan finns inte",
-    405: "Metoden är inte tillåten",
-    410: "Länken gäller inte längre",
-    429: "För många försök",
-    500: "Något gick fel",
+    400: _l("Felaktig begäran"),
+    403: _l("Åtkomst nekad"),
+    404: _l("Sidan finns inte"),
+    405: _l("Metoden är inte tillåten"),
+    410: _l("Länken gäller inte längre"),
+    429: _l("För många försök"),
+    500: _l("Något gick fel"),
 }
 ERROR_TEXTS = {
-    400: "Begäran kunde inte tolkas. Gå tillbaka och försök igen.",
-    403: "Du har inte behörighet till den här sidan eller åtgärden.",
-    404: "Sidan du söker finns inte. Kontrollera adressen eller gå till startsidan.",
-    405: "Den här adressen tar inte emot den sortens begäran.",
-    410: "Länken har redan använts eller har gått ut. Be en administratör om en ny.",
-    429: "För många misslyckade inloggningsförsök. Vänta en stund och försök igen.",
-    500: "Ett oväntat fel inträffade. Ingenting sparades. Försök igen om en stund.",
+    400: _l("Begäran kunde inte tolkas. Gå tillbaka och försök igen."),
+    403: _l("Du har inte behörighet till den här sidan eller åtgärden."),
+    404: _l("Sidan du söker finns inte. Kontrollera adressen eller gå till startsidan."),
+    405: _l("Den här adressen tar inte emot den sortens begäran."),
+    410: _l("Länken har redan använts eller har gått ut. Be en administratör om en ny."),
+    429: _l("För många misslyckade inloggningsförsök. Vänta en stund och försök igen."),
+    500: _l("Ett oväntat fel inträffade. Ingenting sparades. Försök igen om en stund."),
 }
 
 

@@ -33,7 +33,7 @@ LANDING = {
 }
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """A local path to continue to; never another site (no open redirect)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
             and not urlsplit(target).netloc:
@@ -50,7 +50,7 @@ def _safe_next(target: str | None) -> str:
 def login():
     """Log in with e-mail and password."""
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
@@ -59,7 +59,7 @@ def login():
         if user is not None:
             session.commit()
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            return redirect(safe_next(request.args.get("next")), code=303)
         error = "Fel e-post eller lösenord, eller så är kontot inaktiverat."
     return render_template("accounts/login.html", form=form, error=error)
 
