@@ -59,14 +59,38 @@ def _truncate_all(url: str) -> None:
     engine.dispose()
 
 
+SEED_DAY = date(2026, 11, 23)
+
+
+def _seed(session: Session) -> None:
+    seeding.apply(session, seeding.read_bundle(SEED_DIR), today=SEED_DAY)
+    session.commit()
+
+
+@pytest.fixture(scope="session")
+def seeded_template(template_db, tmp_path_factory) -> Path | None:
+    """On SQLite, seed once per run and copy the file for each test that wants seeds."""
+    if PG_URL:
+        return None
+    path = tmp_path_factory.mktemp("seeded") / "seeded.db"
+    shutil.copy(template_db, path)
+    engine = make_engine(f"sqlite:///{path}")
+    with Session(engine) as session:
+        _seed(session)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def database_url(template_db, tmp_path):
+def database_url(request, template_db, tmp_path):
     if PG_URL:
         yield PG_URL
         _truncate_all(PG_URL)
     else:
+        wants_seeds = "seeded" in request.fixturenames
+        source = request.getfixturevalue("seeded_template") if wants_seeds else template_db
         path = tmp_path / "test.db"
-        shutil.copy(template_db, path)
+        shutil.copy(source, path)
         yield f"sqlite:///{path}"
 
 
@@ -110,9 +134,9 @@ def session(app) -> Session:
 
 @pytest.fixture
 def seeded(session) -> Session:
-    """The database loaded from the real seed files."""
-    seeding.apply(session, seeding.read_bundle(SEED_DIR), today=date(2026, 11, 23))
-    session.commit()
+    """The database loaded from the real seed files (as on 2026-11-23)."""
+    if PG_URL:
+        _seed(session)
     return session
 
 

@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import threading
-from datetime import date
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from tests.conftest import PASSWORD, SEED_DIR, TEST_SECRET
+from tests.conftest import PASSWORD, TEST_SECRET
 from tracker import create_app
-from tracker.seeding import service as seeding
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -57,21 +55,14 @@ def page(new_page):
 
 
 @pytest.fixture
-def live_app(database_url, tmp_path):
+def live_app(database_url, seeded, tmp_path):
     """The app as users get it: CSRF on, real sessions, seeded data."""
     app = create_app({
         "ENV_NAME": "test", "DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET,
         "SCORECARD_DIR": tmp_path / "scorecards",
     })
-    with app.app_context():
-        from tracker.db import get_engine, get_session
-
-        session = get_session()
-        seeding.apply(session, seeding.read_bundle(SEED_DIR), today=date(2026, 11, 23))
-        session.commit()
     yield app
-    with app.app_context():
-        get_engine().dispose()
+    app.extensions["tracker.engine"].dispose()
 
 
 @pytest.fixture
