@@ -44,6 +44,7 @@ def test_organisation_page_lists_its_commitments(client, seeded):
     assert "(15 åtaganden)" in page
     assert "Skapa och implementera rutin för att säkra skolgång för barn i skyddat boende" in page
     assert "Ta fram styrkort" not in page  # socialnämnden's, not Farsta's
+    assert "Senaste status" in page and page.count("Ej rapporterad") == 15  # the seeds have no reports
 
 
 def test_organisation_without_commitments_says_so(client, seeded):

@@ -1,21 +1,23 @@
-"""Organisation pages: an organisation's commitments."""
+"""Organisation pages: an organisation's commitments and their latest status."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
-from tracker.accounts.access import ALL_ROLES, allow, check_org
+from tracker.accounts.access import ALL_ROLES, allow, allowed_roles, check_org
 from tracker.db import get_session
 from tracker.organisations import service
 from tracker.programs import service as programs
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisation")
 
+HISTORY = "followup.history"  # built in the follow-up area; linked when it exists
+
 
 @bp.get("/<slug>")
 @allow(ALL_ROLES)
 def show(slug: str):
-    """Show an organisation's commitments grouped by programme and goal."""
+    """Show an organisation's commitments grouped by programme and goal, with their latest status."""
     session = get_session()
     organisation = service.get_by_slug(session, slug)
     if organisation is None:
@@ -25,4 +27,11 @@ def show(slug: str):
         "organisations/show.html",
         organisation=organisation,
         commitments=programs.organisation_commitments(session, organisation),
+        latest_statuses=service.latest_statuses(session, organisation.id),
+        history_endpoint=HISTORY if _may_use(HISTORY) else None,
     )
+
+
+def _may_use(endpoint: str) -> bool:
+    """The endpoint exists and lets the current user in (no links to pages that answer 403)."""
+    return endpoint in current_app.view_functions and current_user.role in (allowed_roles(endpoint) or ())

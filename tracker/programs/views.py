@@ -1,21 +1,304 @@
-"""Programme pages: goals → activities → responsible organisations."""
+"""Programme pages: goals → activities → responsible organisations; coordinators change them.
+
+Every form works as a plain POST (a redirect with a flash message, or the
+page again with the problem beside the field and status 422). The component
+that assigns organisations replaces itself for htmx requests (told apart by
+`htmx.target`).
+"""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from pydantic import ValidationError as ModelError
 
-from tracker.accounts.access import ALL_ROLES, allow
+from tracker import htmx
+from tracker.accounts.access import ALL_ROLES, COORDINATORS, allow
 from tracker.db import get_session
+from tracker.organisations import service as organisations
 from tracker.programs import service
+from tracker.programs.forms import (
+    ActivityForm,
+    GoalForm,
+    Responsible,
+    add_model_errors,
+    add_program_error,
+    responsible,
+    scope_ids,
+)
+from tracker.programs.models import Activity, Goal, Program
 
 bp = Blueprint("programs", __name__, url_prefix="/program")
+
+RESPONSIBLE = "programs/_responsible.html"
 
 
 @bp.get("/<slug>")
 @allow(ALL_ROLES)
 def show(slug: str):
     """Show a programme's goals, activities, time frames and who is responsible."""
+    return _program_page(_program_or_404(slug))
+
+
+@bp.post("/<program>/mal")
+@allow(COORDINATORS)
+def add_goal(program: str):
+    """Add a goal to the programme."""
+    session, prog = get_session(), _program_or_404(program)
+    form = GoalForm()
+    if form.validate_on_submit():
+        try:
+            goal = service.add_goal(session, program=prog, data=form.to_create(), actor=current_user)
+            session.commit()
+        except (service.ProgramError, ModelError) as error:
+            session.rollback()
+            _show_error(form, error)
+        else:
+            flash(f"{_goal_name(goal)} är tillagt.")
+            return _to_program(prog, f"goal-{goal.id}")
+    return _program_page(prog, status=422, new_goal=scope_ids(form, "new-goal"))
+
+
+@bp.post("/<program>/mal/<int:goal_id>")
+@allow(COORDINATORS)
+def edit_goal(program: str, goal_id: int):
+    """Change a goal's number or title."""
+    session, prog = get_session(), _program_or_404(program)
+    goal = service.get_goal(session, prog, goal_id) or abort(404)
+    form = GoalForm()
+    if form.validate_on_submit():
+        try:
+            service.update_goal(session, goal=goal, program=prog, data=form.to_update(), actor=current_user)
+            session.commit()
+        except (service.ProgramError, ModelError) as error:
+            session.rollback()
+            _show_error(form, error)
+        else:
+            flash(f"{_goal_name(goal)} är sparat.")
+            return _to_program(prog, f"goal-{goal.id}")
+    return _program_page(prog, status=422, goal_forms={goal_id: scope_ids(form, f"goal-{goal_id}")})
+
+
+@bp.route("/<program>/mal/<int:goal_id>/aktivitet", methods=["GET", "POST"])
+@allow(COORDINATORS)
+def add_activity(program: str, goal_id: int):
+    """Add an activity under a goal."""
+    session, prog = get_session(), _program_or_404(program)
+    goal = service.get_goal(session, prog, goal_id) or abort(404)
+    form = ActivityForm()
+    if form.validate_on_submit():
+        try:
+            activity = service.add_activity(session, goal=goal, program=prog, data=form.to_create(),
+                                            actor=current_user)
+            session.commit()
+        except (service.ProgramError, ModelError) as error:
+            session.rollback()
+            _show_error(form, error)
+        else:
+            flash(f"Aktiviteten är tillagd. {_time_frame_text(prog, activity.time_frame)}")
+            return _to_program(prog, f"activity-{activity.id}")
+    return _activity_page(prog, goal, form, activity=None)
+
+
+@bp.route("/<program>/aktivitet/<int:activity_id>", methods=["GET", "POST"])
+@allow(COORDINATORS)
+def edit_activity(program: str, activity_id: int):
+    """Change an activity: title, description, time frame, target groups, partners and note."""
+    session, prog = get_session(), _program_or_404(program)
+    activity, goal = _activity_or_404(prog, activity_id)
+    if request.method == "GET":
+        groups, partners = service.activity_names(session, activity)
+        form = ActivityForm(data={
+            "title": activity.title, "description": activity.description, "time_frame": activity.time_frame,
+            "note": activity.note, "target_groups": ", ".join(groups), "partners": ", ".join(partners),
+        })
+        return _activity_page(prog, goal, form, activity=activity)
+    form = ActivityForm()
+    if form.validate_on_submit():
+        try:
+            service.update_activity(session, activity=activity, program=prog, data=form.to_update(),
+                                    actor=current_user)
+            session.commit()
+        except (service.ProgramError, ModelError) as error:
+            session.rollback()
+            _show_error(form, error)
+        else:
+            flash(f"Aktiviteten är sparad. {_time_frame_text(prog, activity.time_frame)}")
+            return _to_program(prog, f"activity-{activity.id}")
+    return _activity_page(prog, goal, form, activity=activity)
+
+
+@bp.post("/<program>/aktivitet/<int:activity_id>/avsluta")
+@allow(COORDINATORS)
+def deactivate_activity(program: str, activity_id: int):
+    """Take an activity out of the programme; commitments and reports are kept."""
+    session, prog = get_session(), _program_or_404(program)
+    activity, _goal = _activity_or_404(prog, activity_id)
+    service.deactivate_activity(session, activity=activity, actor=current_user)
+    session.commit()
+    flash(f"Aktiviteten ”{activity.title}” är avslutad. Åtaganden och rapporter finns kvar, "
+          "och aktiviteten kan återaktiveras under Avslutade aktiviteter.")
+    return _to_program(prog, "deactivated")
+
+
+@bp.post("/<program>/aktivitet/<int:activity_id>/ateraktivera")
+@allow(COORDINATORS)
+def reactivate_activity(program: str, activity_id: int):
+    """Bring a deactivated activity back into the programme."""
+    session, prog = get_session(), _program_or_404(program)
+    activity, _goal = _activity_or_404(prog, activity_id)
+    service.reactivate_activity(session, activity=activity, actor=current_user)
+    session.commit()
+    flash(f"Aktiviteten ”{activity.title}” är återaktiverad.")
+    return _to_program(prog, f"activity-{activity.id}")
+
+
+@bp.post("/<program>/aktivitet/<int:activity_id>/ansvariga")
+@allow(COORDINATORS)
+def assign(program: str, activity_id: int):
+    """Make one or more organisations responsible for an activity (reactivates old commitments)."""
+    session, prog = get_session(), _program_or_404(program)
+    activity, _goal = _activity_or_404(prog, activity_id)
+    slugs = request.form.getlist("organisation")
+    try:
+        added = service.assign_by_slugs(session, activity=activity, slugs=slugs, actor=current_user)
+        session.commit()
+    except service.ProgramError as error:
+        session.rollback()
+        return _responsible_refused(prog, activity, error=str(error), selected=slugs)
+    names = ", ".join(o.short_name for o in added)
+    responsible_now = "ansvarig" if len(added) == 1 else "ansvariga"
+    message = f"{names} är nu {responsible_now} för aktiviteten." if added else "De valda var redan ansvariga."
+    return _responsible_done(prog, activity, message)
+
+
+@bp.post("/<program>/aktivitet/<int:activity_id>/ansvariga/<slug>/ta-bort")
+@allow(COORDINATORS)
+def unassign(program: str, activity_id: int, slug: str):
+    """End an organisation's responsibility; with reports, only after the coordinator confirms."""
+    session, prog = get_session(), _program_or_404(program)
+    activity, _goal = _activity_or_404(prog, activity_id)
+    org = organisations.get_by_slug(session, slug) or abort(404)
+    try:
+        kept = service.unassign(session, activity=activity, organisation=org, actor=current_user,
+                                confirmed=request.form.get("confirm") == "1")
+        session.commit()
+    except service.ConfirmationNeeded as need:
+        session.rollback()
+        if _wants_fragment():
+            return _responsible_fragment(prog, activity, confirm=org, confirm_text=str(need))
+        return render_template("programs/confirm_unassign.html", program=prog, activity=activity,
+                               organisation=org, text=str(need))
+    except service.ProgramError as error:
+        session.rollback()
+        if _wants_fragment():
+            return _responsible_fragment(prog, activity, status=409, problem=str(error))
+        flash(str(error))
+        return _to_program(prog, f"activity-{activity.id}")
+    kept_text = f" Åtagandet är avaktiverat; {service.reports_phrase(kept)} kvar." if kept else ""
+    return _responsible_done(prog, activity, f"{org.short_name} är inte längre ansvarig för aktiviteten.{kept_text}")
+
+
+# Reading the request
+
+def _program_or_404(slug: str) -> Program:
+    return service.get_program(get_session(), slug) or abort(404)
+
+
+def _activity_or_404(program: Program, activity_id: int) -> tuple[Activity, Goal]:
+    return service.get_activity(get_session(), program, activity_id) or abort(404)
+
+
+def _can_edit() -> bool:
+    return current_user.is_authenticated and current_user.role in COORDINATORS
+
+
+def _wants_fragment() -> bool:
+    return bool(htmx.target) and not htmx.boosted
+
+
+# Building what the templates show
+
+def _goal_name(goal: Goal) -> str:
+    return f"Mål {goal.number}" if goal.number else f"Målet ”{goal.title}”"
+
+
+def _time_frame_text(program: Program, text: str) -> str:
+    """How a time frame is read, in words: the dates, or that it means the whole programme period."""
+    frame = service.time_frame_for(program, text)
+    dates = f"{format_date(frame.starts_on, 'd MMMM y')} – {format_date(frame.ends_on, 'd MMMM y')}"
+    if frame.parsed:
+        return f"Tidsperioden ”{text}” tolkas som {dates}."
+    return f"Tidsperioden ”{text}” kunde inte tolkas och tolkas som hela programperioden ({dates})."
+
+
+def _show_error(form, error: Exception) -> None:
+    if isinstance(error, ModelError):
+        add_model_errors(form, error)
+    else:
+        add_program_error(form, error)
+
+
+def _program_page(program: Program, *, status: int = 200, new_goal: GoalForm | None = None,
+                  goal_forms: dict[int, GoalForm] | None = None, override: Responsible | None = None):
+    """The programme page; coordinators also get the forms (those given show what was posted)."""
     session = get_session()
-    program = service.get_program(session, slug)
-    if program is None:
-        abort(404)
-    return render_template("programs/show.html", program=program, goals=service.program_tree(session, program))
+    goals = service.program_tree(session, program)
+    context: dict = {"program": program, "goals": goals, "editable": _can_edit()}
+    if context["editable"]:
+        everyone = service.active_organisations(session)
+        forms = goal_forms or {}
+        context.update(
+            new_goal=new_goal or scope_ids(GoalForm(formdata=None), "new-goal"),
+            goal_forms={gv.goal.id: forms.get(gv.goal.id) or scope_ids(
+                GoalForm(formdata=None, data={"number": gv.goal.number or "", "title": gv.goal.title}),
+                f"goal-{gv.goal.id}") for gv in goals},
+            responsible={av.activity.id: responsible(program, av.activity, av.organisations, everyone)
+                         for gv in goals for av in gv.activities},
+            deactivated=service.deactivated_activities(session, program),
+        )
+        if override is not None:
+            context["responsible"][override.activity.id] = override
+    return render_template("programs/show.html", **context), status
+
+
+def _activity_page(program: Program, goal: Goal, form: ActivityForm, *, activity: Activity | None):
+    text = (form.time_frame.data or "").strip()
+    reading = (_time_frame_text(program, text), service.time_frame_for(program, text).parsed) if text else None
+    status = 422 if form.errors else 200
+    return render_template("programs/activity_form.html", program=program, goal=goal, form=form,
+                           activity=activity, goal_name=_goal_name(goal), reading=reading), status
+
+
+def _responsible(program: Program, activity: Activity, **state) -> Responsible:
+    session = get_session()
+    return responsible(program, activity, service.responsible_organisations(session, activity),
+                       service.active_organisations(session), **state)
+
+
+# Answering
+
+def _to_program(program: Program, anchor: str):
+    return redirect(f"{url_for('programs.show', slug=program.slug)}#{anchor}", code=303)
+
+
+def _responsible_fragment(program: Program, activity: Activity, *, status: int = 200, **state):
+    return render_block(RESPONSIBLE, "responsible", r=_responsible(program, activity, **state)), status
+
+
+def _responsible_done(program: Program, activity: Activity, message: str):
+    if _wants_fragment():
+        return _responsible_fragment(program, activity, message=message)
+    flash(message)
+    return _to_program(program, f"activity-{activity.id}")
+
+
+def _responsible_refused(program: Program, activity: Activity, *, error: str, selected: list[str]):
+    if _wants_fragment():
+        return _responsible_fragment(program, activity, status=422, error=error, selected=selected)
+    if not activity.active:  # not on the page: say it at the top
+        flash(error)
+        return _to_program(program, "deactivated")
+    override = _responsible(program, activity, error=error, selected=selected)
+    return _program_page(program, status=422, override=override)

@@ -1,6 +1,53 @@
 """Styrkort: one scorecard per organisation and tertial."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 
-bp = Blueprint("scorecards", __name__, url_prefix="/styrkort" or None)
+from tracker.accounts.access import READERS, allow, check_org, org_ids_of
+from tracker.accounts.models import Role
+from tracker.db import get_session
+from tracker.organisations import service as organisations
+from tracker.reporting import service as reporting
+from tracker.reporting.models import PeriodState, ReportingPeriod
+from tracker.scorecards import service
+from tracker.scorecards.service import CHANGE_LABELS, CHANGE_SYMBOLS, TEXT_CHANGE_LABELS
+
+bp = Blueprint("scorecards", __name__, url_prefix="/styrkort")
+
+SCORECARD_ROLES = READERS | {Role.contact}
+
+
+@bp.get("/")
+@allow(SCORECARD_ROLES)
+def index():
+    """List the organisations whose scorecards the user may read."""
+    rows = organisations.list_with_commitment_counts(get_session())
+    if current_user.role == Role.contact:
+        mine = org_ids_of(current_user)
+        rows = [(org, count) for org, count in rows if org.id in mine]
+    return render_template("scorecards/index.html", organisations=rows)
+
+
+@bp.get("/<slug>")
+@allow(SCORECARD_ROLES)
+def show(slug: str):
+    """Show an organisation's scorecard for a tertial (the latest reported one unless chosen)."""
+    session = get_session()
+    org = organisations.get_by_slug(session, slug) or abort(404)
+    check_org(current_user, org.id)
+    code = request.args.get("period")
+    period = _period_or_404(code) if code else service.default_period(session, org.id)
+    card = service.build_scorecard(session, organisation=org, period=period) if period else None
+    periods = [p for p in reporting.list_periods(session) if p.state != PeriodState.upcoming]
+    return render_template("scorecards/show.html", organisation=org, card=card, periods=periods,
+                           CHANGE_LABELS=CHANGE_LABELS, CHANGE_SYMBOLS=CHANGE_SYMBOLS,
+                           TEXT_CHANGE_LABELS=TEXT_CHANGE_LABELS)
+
+
+def _period_or_404(code: str) -> ReportingPeriod:
+    try:
+        period = reporting.get_period(get_session(), code)
+    except ValueError:
+        abort(404)
+    return period or abort(404)

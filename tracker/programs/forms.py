@@ -1,0 +1,138 @@
+"""Forms for changing goals and activities; messages in Swedish, shown beside each field.
+
+The forms read and check what was typed; the service's input models
+(GoalCreate, ActivityUpdate, …) are what the service accepts.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from flask_wtf import FlaskForm
+from pydantic import ValidationError as ModelError
+from wtforms import Field, Form, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from tracker.organisations.models import Organisation
+from tracker.programs.models import Activity, Program
+from tracker.programs.service import ActivityCreate, ActivityUpdate, GoalCreate, GoalUpdate, ProgramError
+
+REQUIRED = "Fältet måste fyllas i."
+
+
+def _at_most(limit: int) -> Length:
+    return Length(max=limit, message=f"Högst {limit} tecken.")
+
+
+def split_names(text: str | None) -> list[str]:
+    """"Allmänheten, Förskolornas personal" as a list of names, each once, in the order written."""
+    names = (name.strip() for name in re.split(r"[,\n]", text or ""))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _goal_number(_form, number: Field) -> None:
+    raw = (number.data or "").strip()
+    if raw and not (raw.isdigit() and 1 <= int(raw) <= 99):
+        raise ValidationError("Skriv ett heltal från 1 till 99, eller lämna fältet tomt för en grupp utan nummer.")
+
+
+def _names(_form, names: Field) -> None:
+    too_long = [name for name in split_names(names.data) if len(name) > 300]
+    if too_long:
+        raise ValidationError(f"Ett namn får vara högst 300 tecken: {too_long[0][:40]}…")
+
+
+def _text(value: str | None) -> str | None:
+    # Browsers send line breaks as CRLF; keep one character per line break.
+    text = (value or "").replace("\r\n", "\n").strip()
+    return text or None
+
+
+class GoalForm(FlaskForm):
+    number = StringField("Nummer", validators=[_goal_number])
+    title = StringField("Rubrik", validators=[DataRequired(REQUIRED), _at_most(500)])
+
+    def to_create(self) -> GoalCreate:
+        return GoalCreate.model_validate(self._values())
+
+    def to_update(self) -> GoalUpdate:
+        return GoalUpdate.model_validate(self._values())
+
+    def _values(self) -> dict:
+        raw = (self.number.data or "").strip()
+        return {"number": int(raw) if raw else None, "title": _text(self.title.data)}
+
+
+class ActivityForm(FlaskForm):
+    title = TextAreaField("Aktivitet", validators=[DataRequired(REQUIRED), _at_most(1000)])
+    description = TextAreaField("Beskrivning", validators=[_at_most(5000)])
+    time_frame = StringField("Tidsperiod", validators=[DataRequired(REQUIRED), _at_most(200)])
+    target_groups = StringField("Målgrupper", validators=[_names, _at_most(3000)])
+    partners = StringField("Samverkansparter", validators=[_names, _at_most(3000)])
+    note = TextAreaField("Kommentar om tolkningen", validators=[_at_most(5000)])
+
+    def to_create(self) -> ActivityCreate:
+        return ActivityCreate.model_validate(self._values())
+
+    def to_update(self) -> ActivityUpdate:
+        return ActivityUpdate.model_validate(self._values())
+
+    def _values(self) -> dict:
+        return {
+            "title": _text(self.title.data), "description": _text(self.description.data),
+            "time_frame": _text(self.time_frame.data), "note": _text(self.note.data),
+            "target_groups": split_names(self.target_groups.data), "partners": split_names(self.partners.data),
+        }
+
+
+@dataclass
+class Responsible:
+    """Who is responsible for one activity, as the component that assigns and unassigns shows it."""
+
+    program: Program
+    activity: Activity
+    organisations: list[Organisation]
+    candidates: list[Organisation]
+    error: str | None = None  # about the assign form's choice
+    problem: str | None = None  # anything else that was refused
+    message: str | None = None
+    confirm: Organisation | None = None
+    confirm_text: str | None = None
+    selected: list[str] = field(default_factory=list)
+
+    @property
+    def dom_id(self) -> str:
+        return f"responsible-{self.activity.id}"
+
+
+def responsible(program: Program, activity: Activity, organisations: list[Organisation],
+                everyone: list[Organisation], **state) -> Responsible:
+    """The component's state: candidates are the active organisations not yet responsible."""
+    taken = {o.id for o in organisations}
+    return Responsible(program=program, activity=activity, organisations=organisations,
+                       candidates=[o for o in everyone if o.id not in taken], **state)
+
+
+def add_error(form: Form, name: str | None, message: str) -> None:
+    """Show a message beside a field (or the first field when the service names none)."""
+    target = form[name] if name and name in form else next(f for f in form if f.name != "csrf_token")
+    target.errors = [*target.errors, message]
+
+
+def add_program_error(form: Form, error: ProgramError) -> None:
+    add_error(form, error.field, str(error))
+
+
+def add_model_errors(form: Form, error: ModelError) -> None:
+    """Input that passed the form but not the service's model: mark each field it names."""
+    for problem in error.errors():
+        add_error(form, str(problem["loc"][0]) if problem["loc"] else None,
+                  "Värdet kan inte sparas. Kontrollera fältet.")
+
+
+def scope_ids(form: Form, scope: str) -> Form:
+    """Give the fields page-unique ids (`goal-3-title`) while keeping their names plain."""
+    for one in form:
+        one.id = f"{scope}-{one.name}"
+        one.label.field_id = one.id
+    return form

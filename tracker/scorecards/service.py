@@ -1,0 +1,300 @@
+"""An organisation's scorecard (styrkort) for a tertial, as plain data for the page and the PDF.
+
+Only submitted reports count: a draft is work in progress. Three queries
+build a scorecard however many commitments and reports there are.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from sqlmodel import Session, and_, or_, select
+
+from tracker.organisations.models import Organisation
+from tracker.programs.models import Activity, Commitment, Goal, Program
+from tracker.reporting import service as reporting
+from tracker.reporting.models import (
+    STATUS_LABELS,
+    STATUS_SYMBOLS,
+    PeriodState,
+    ReportingPeriod,
+    ReportState,
+    ReportStatus,
+    StatusReport,
+)
+
+TRAIL_LENGTH = 6
+# How far along a status is; "Utgår" is not on this scale (a change to or from it is just a change).
+PROGRESS = {ReportStatus.not_started: 0, ReportStatus.deviation: 1, ReportStatus.in_progress: 2,
+            ReportStatus.done: 3}
+NOT_OVERDUE = {ReportStatus.done, ReportStatus.cancelled}
+NOT_REPORTED = "Ej rapporterad"
+
+
+class Change(StrEnum):
+    up = "up"
+    down = "down"
+    same = "same"
+    changed = "changed"
+    first = "first"
+
+
+CHANGE_LABELS = {
+    Change.up: "Förbättrad",
+    Change.down: "Försämrad",
+    Change.same: "Oförändrad",
+    Change.changed: "Ändrad",
+    Change.first: "Ingen rapport förra tertialen",
+}
+CHANGE_SYMBOLS = {Change.up: "↑", Change.down: "↓", Change.same: "=", Change.changed: "↔", Change.first: "+"}
+
+
+class TextChange(StrEnum):
+    new = "new"
+    unchanged = "unchanged"
+
+
+TEXT_CHANGE_LABELS = {
+    TextChange.new: "Ny text",
+    TextChange.unchanged: "Oförändrad text från förra tertialen",
+}
+
+
+@dataclass(frozen=True)
+class Tertial:
+    code: str
+    label: str  # "Tertial 1 2024"
+    short_label: str  # "T1 2024"
+
+
+@dataclass(frozen=True)
+class TrailPoint:
+    tertial: Tertial
+    status: ReportStatus | None  # None: no submitted report
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status] if self.status else NOT_REPORTED
+
+
+@dataclass
+class ScorecardRow:
+    """One commitment in the tertial."""
+
+    commitment_id: int
+    activity_title: str
+    time_frame: str
+    starts_on: date
+    ends_on: date
+    time_frame_parsed: bool
+    still_assigned: bool
+    reported: bool = False
+    status: ReportStatus | None = None
+    comment: str | None = None
+    next_steps: str | None = None
+    support_needed: bool = False
+    support_text: str | None = None
+    previous_status: ReportStatus | None = None
+    change: Change | None = None
+    text_change: TextChange | None = None
+    overdue: bool = False
+    trail: list[TrailPoint] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status] if self.status else NOT_REPORTED
+
+
+@dataclass
+class ScorecardGoal:
+    number: int | None
+    title: str
+    rows: list[ScorecardRow] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"Mål {self.number}: {self.title}" if self.number else self.title
+
+
+@dataclass
+class ScorecardProgram:
+    name: str
+    short_name: str
+    goals: list[ScorecardGoal] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    status: ReportStatus | None  # None: not reported
+    label: str
+    symbol: str
+    count: int
+
+
+@dataclass
+class Summary:
+    commitments: int
+    reported: int
+    by_status: list[StatusCount]
+    overdue: int
+    support_needed: int
+
+    @property
+    def share_reported(self) -> int:
+        """Per cent of the commitments with a submitted report (0 when there are none)."""
+        return round(100 * self.reported / self.commitments) if self.commitments else 0
+
+
+@dataclass
+class Scorecard:
+    organisation_name: str
+    organisation_short_name: str
+    organisation_slug: str
+    tertial: Tertial
+    period_state: PeriodState
+    period_ends_on: date
+    previous: Tertial | None
+    trail_tertials: list[Tertial]
+    programs: list[ScorecardProgram]
+    summary: Summary
+
+    @property
+    def rows(self) -> list[ScorecardRow]:
+        return [row for p in self.programs for g in p.goals for row in g.rows]
+
+
+def tertial_of(period: ReportingPeriod) -> Tertial:
+    return Tertial(code=period.code, label=period.label, short_label=f"T{period.number} {period.year}")
+
+
+def default_period(session: Session, organisation_id: int) -> ReportingPeriod | None:
+    """The latest tertial with a submitted report from the organisation, else the latest closed one."""
+    reported = session.exec(
+        select(ReportingPeriod)
+        .join(StatusReport, StatusReport.period_id == ReportingPeriod.id)
+        .join(Commitment, StatusReport.commitment_id == Commitment.id)
+        .where(Commitment.organisation_id == organisation_id, StatusReport.state == ReportState.submitted)
+        .order_by(ReportingPeriod.year.desc(), ReportingPeriod.number.desc())
+    ).first()
+    if reported is not None:
+        return reported
+    return session.exec(
+        select(ReportingPeriod).where(ReportingPeriod.state == PeriodState.closed)
+        .order_by(ReportingPeriod.year.desc(), ReportingPeriod.number.desc())
+    ).first()
+
+
+def build_scorecard(session: Session, *, organisation: Organisation, period: ReportingPeriod) -> Scorecard:
+    """The organisation's commitments in the tertial with status, change, trail and a summary.
+
+    Commitments are those the organisation has now, and those it reported on
+    in the tertial even if the responsibility has ended since.
+    """
+    rows = _rows(session, organisation.id, period)
+    trail = list(reversed(session.exec(
+        select(ReportingPeriod)
+        .where(or_(ReportingPeriod.year < period.year,
+                   and_(ReportingPeriod.year == period.year, ReportingPeriod.number <= period.number)))
+        .order_by(ReportingPeriod.year.desc(), ReportingPeriod.number.desc())
+        .limit(TRAIL_LENGTH)
+    ).all()))
+    previous = trail[-2] if len(trail) > 1 and _follows(trail[-2], period) else None
+    reports = {
+        (r.commitment_id, r.period_id): r
+        for r in session.exec(
+            select(StatusReport).join(Commitment, StatusReport.commitment_id == Commitment.id)
+            .where(Commitment.organisation_id == organisation.id,
+                   StatusReport.period_id.in_([p.id for p in trail]),
+                   StatusReport.state == ReportState.submitted)
+        )
+    } if rows else {}
+    programs: dict[int, ScorecardProgram] = {}
+    goals: dict[int, ScorecardGoal] = {}
+    for commitment, activity, goal, program in rows:
+        row = _row(commitment, activity, period, previous, trail, reports)
+        card_program = programs.setdefault(program.id, ScorecardProgram(program.name, program.short_name))
+        if goal.id not in goals:
+            goals[goal.id] = ScorecardGoal(goal.number, goal.title)
+            card_program.goals.append(goals[goal.id])
+        goals[goal.id].rows.append(row)
+    all_rows = [row for g in goals.values() for row in g.rows]
+    return Scorecard(
+        organisation_name=organisation.name, organisation_short_name=organisation.short_name,
+        organisation_slug=organisation.slug, tertial=tertial_of(period), period_state=PeriodState(period.state),
+        period_ends_on=period.ends_on, previous=tertial_of(previous) if previous else None,
+        trail_tertials=[tertial_of(p) for p in trail], programs=list(programs.values()),
+        summary=_summary(all_rows),
+    )
+
+
+def _rows(session: Session, organisation_id: int, period: ReportingPeriod):
+    reported_now = select(StatusReport.commitment_id).where(
+        StatusReport.period_id == period.id, StatusReport.state == ReportState.submitted)
+    return session.exec(
+        select(Commitment, Activity, Goal, Program)
+        .join(Activity, Commitment.activity_id == Activity.id)
+        .join(Goal, Activity.goal_id == Goal.id)
+        .join(Program, Goal.program_id == Program.id)
+        .where(Commitment.organisation_id == organisation_id,
+               or_(and_(Commitment.active, Activity.active), Commitment.id.in_(reported_now)))
+        .order_by(Program.start_year, Program.id, Goal.position, Goal.number, Activity.position, Activity.id)
+    ).all()
+
+
+def _follows(earlier: ReportingPeriod, period: ReportingPeriod) -> bool:
+    year, number = (period.year - 1, 3) if period.number == 1 else (period.year, period.number - 1)
+    return (earlier.year, earlier.number) == (year, number)
+
+
+def _row(commitment: Commitment, activity: Activity, period: ReportingPeriod, previous: ReportingPeriod | None,
+         trail: list[ReportingPeriod], reports: dict) -> ScorecardRow:
+    report = reports.get((commitment.id, period.id))
+    before = reports.get((commitment.id, previous.id)) if previous else None
+    row = ScorecardRow(
+        commitment_id=commitment.id, activity_title=activity.title, time_frame=activity.time_frame,
+        starts_on=activity.starts_on, ends_on=activity.ends_on, time_frame_parsed=activity.time_frame_parsed,
+        still_assigned=commitment.active and activity.active,
+        previous_status=ReportStatus(before.status) if before and before.status else None,
+        trail=[_point(reports.get((commitment.id, p.id)), p) for p in trail],
+    )
+    if report is not None:
+        row.reported = True
+        row.status = ReportStatus(report.status) if report.status else None
+        row.comment, row.next_steps = report.comment, report.next_steps
+        row.support_needed, row.support_text = report.support_needed, report.support_text
+        row.change = _change(row.status, row.previous_status, reported_before=before is not None)
+        if reporting.unchanged_from_previous(report, before):
+            row.text_change = TextChange.unchanged
+        elif report.comment or report.next_steps:
+            row.text_change = TextChange.new
+    row.overdue = activity.ends_on < period.ends_on and row.status not in NOT_OVERDUE
+    return row
+
+
+def _point(report: StatusReport | None, period: ReportingPeriod) -> TrailPoint:
+    status = ReportStatus(report.status) if report is not None and report.status else None
+    return TrailPoint(tertial_of(period), status)
+
+
+def _change(now: ReportStatus | None, before: ReportStatus | None, *, reported_before: bool) -> Change:
+    if not reported_before:
+        return Change.first
+    if now == before:
+        return Change.same
+    if now in PROGRESS and before in PROGRESS:
+        return Change.up if PROGRESS[now] > PROGRESS[before] else Change.down
+    return Change.changed
+
+
+def _summary(rows: list[ScorecardRow]) -> Summary:
+    by_status = [
+        StatusCount(status, STATUS_LABELS[status], STATUS_SYMBOLS[status],
+                    sum(1 for r in rows if r.status == status))
+        for status in ReportStatus
+    ]
+    by_status.append(StatusCount(None, NOT_REPORTED, "–", sum(1 for r in rows if not r.reported)))
+    return Summary(
+        commitments=len(rows), reported=sum(1 for r in rows if r.reported), by_status=by_status,
+        overdue=sum(1 for r in rows if r.overdue), support_needed=sum(1 for r in rows if r.support_needed),
+    )
