@@ -53,7 +53,7 @@ def prepare_database(url: str, scale: str) -> dict:
     from tracker.demo import service as demo
     from tracker.organisations.models import Organisation
     from tracker.programs.models import Commitment
-    from tracker.reporting.models import PeriodState, ReportingPeriod
+    from tracker.reporting.models import PeriodState, ReportingPeriod, StatusReport
 
     engine = make_engine(url)
     migrate.upgrade(engine)
@@ -74,10 +74,16 @@ def prepare_database(url: str, scale: str) -> dict:
         commitments = session.exec(
             select(Commitment.id).where(Commitment.organisation_id == org.id).order_by(Commitment.id)
         ).all()
+        period_code = period.code
+        versions = {
+            cid: str(version) for cid, version in session.exec(
+                select(StatusReport.commitment_id, StatusReport.version)
+                .where(StatusReport.period_id == period.id, StatusReport.commitment_id.in_(commitments)))
+        }
         session.commit()
     engine.dispose()
-    return {"org": "demo-org-001", "program": f"demo-{scale}", "period": period.code,
-            "commitments": list(commitments)}
+    return {"org": "demo-org-001", "program": f"demo-{scale}", "period": period_code,
+            "commitments": list(commitments), "versions": versions}
 
 
 class Server:
@@ -86,7 +92,7 @@ class Server:
     def __init__(self, app: str, env: dict, cwd: Path):
         self.port = free_port()
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", "2", "--threads", "8", "--worker-class", "gthread",
+            [str(BIN / "gunicorn"), "--workers", "2", "--threads", "8", "--worker-class", "gthread", "--keep-alive", "30",
              "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", app],
             env=env, cwd=cwd,
         )
@@ -121,8 +127,15 @@ class Client:
             all_headers["Content-Type"] = "application/x-www-form-urlencoded"
         if self.csrf:
             all_headers["X-CSRFToken"] = self.csrf
-        self.connection.request(method, path, body=data, headers=all_headers)
-        response = self.connection.getresponse()
+        try:
+            self.connection.request(method, path, body=data, headers=all_headers)
+            response = self.connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closed an idle keep-alive connection: reconnect once.
+            self.connection.close()
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            self.connection.request(method, path, body=data, headers=all_headers)
+            response = self.connection.getresponse()
         text = response.read().decode("utf-8", "replace")
         for header, value in response.getheaders():
             if header.lower() == "set-cookie" and value.startswith("session="):
@@ -174,7 +187,7 @@ def pct(values: list[float], q: float) -> float:
 
 def save_action(info: dict):
     """An htmx save of one draft; each client edits its own commitment, tracking the version."""
-    versions: dict[int, str] = {}
+    versions: dict[int, str] = dict(info["versions"])
 
     def act(client: Client, index: int, n: int) -> int:
         commitment = info["commitments"][index % len(info["commitments"])]

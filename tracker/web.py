@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, redirect, render_template, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask import Flask, current_app, g, redirect, render_template, request
+from flask_babel import format_date, format_datetime, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -34,6 +34,13 @@ def init_app(app: Flask) -> None:
         ORG_KIND_LABELS=ORG_KIND_LABELS,
         PROGRAM_KIND_LABELS=PROGRAM_KIND_LABELS,
         PERIOD_STATE_LABELS=PERIOD_STATE_LABELS,
+    )
+    # Flask-Babel looks the catalog up on every call; a page makes hundreds of
+    # calls, so look it up once per request (measured: a third of render time).
+    app.jinja_env.install_gettext_callables(
+        lambda text, **kw: _translations().ugettext(text) % kw if kw else _translations().ugettext(text),
+        lambda one, many, n, **kw: _translations().ungettext(one, many, n) % {"num": n, **kw},
+        newstyle=False,
     )
     app.jinja_env.filters["date_sv"] = _date_sv
     app.jinja_env.filters["datetime_sv"] = _datetime_sv
@@ -70,6 +77,13 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(code, error_page)
     app.register_error_handler(CSRFError, _csrf_error)
     app.context_processor(_navigation)
+
+
+def _translations():
+    cached = g.get("babel_catalog")
+    if cached is None:
+        cached = g.babel_catalog = get_translations()
+    return cached
 
 
 def _date_sv(value: date | None) -> str:
