@@ -106,3 +106,9 @@ def log_in_as(live_server):
         page.wait_for_load_state()
 
     return log_in
+
+
+@pytest.fixture
+def in_browser(page):
+    """Run `check(page)` on a fresh page of the shared Chromium."""
+    return lambda check: check(page)

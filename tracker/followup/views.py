@@ -1,6 +1,101 @@
-"""Coordinators follow the programme: status spread, reporting compliance, history."""
+"""Coordinators and readers follow the programme: status spread, reporting compliance, history.
+
+The overview's choices and filters live in the URL (a GET form), so a view
+can be bookmarked and shared. Expanding an activity loads its organisations
+with htmx (told apart by `htmx.target`); without JavaScript the same link
+opens the activity's own page.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
 
-bp = Blueprint("followup", __name__, url_prefix="/uppfoljning" or None)
+from tracker import htmx
+from tracker.accounts.access import READERS, allow, check_org
+from tracker.accounts.models import Role
+from tracker.db import get_session
+from tracker.followup import service
+from tracker.followup.filters import STATUS_CHOICES, Filters
+
+bp = Blueprint("followup", __name__, url_prefix="/uppfoljning")
+
+ACTIVITY = "followup/activity.html"
+
+
+@bp.get("/")
+@allow(READERS)
+def overview():
+    """Show each activity's spread of statuses across the responsible organisations in a tertial."""
+    session = get_session()
+    program, programs, period, periods = _choices()
+    filters = Filters.from_args(request.args)
+    result = (service.build_overview(session, program=program, period=period, filters=filters)
+              if program and period else None)
+    return render_template("followup/overview.html", overview=result, programs=programs, periods=periods,
+                           program=program, period=period, filters=result.filters if result else filters,
+                           status_choices=STATUS_CHOICES, show_drafts=_sees_drafts())
+
+
+@bp.get("/aktivitet/<int:activity_id>")
+@allow(READERS)
+def activity(activity_id: int):
+    """Show, per responsible organisation, an activity's status, comment, next steps and support needed."""
+    session = get_session()
+    found = service.get_activity(session, activity_id) or abort(404)
+    activity, program = found
+    period, _periods = _period()
+    if period is None:
+        abort(404)
+    result = service.build_overview(session, program=program, period=period,
+                                    filters=Filters.from_args(request.args), activity_id=activity_id)
+    followup = result.activities[0] if result.activities else None
+    context = {"overview": result, "activity": activity, "followup": followup, "show_drafts": _sees_drafts()}
+    if htmx.target == f"activity-{activity_id}-detail" and not htmx.boosted:
+        return render_block(ACTIVITY, "detail", **context)
+    return render_template(ACTIVITY, **context)
+
+
+@bp.get("/rapportering")
+@allow(READERS)
+def compliance():
+    """Show, per organisation, how much of the tertial is reported and when its contacts last saved."""
+    session = get_session()
+    period, periods = _period()
+    sort = request.args.get("sort", "organisation")
+    rows, total = service.compliance(session, period=period, sort=sort) if period else ([], None)
+    return render_template("followup/compliance.html", period=period, periods=periods, rows=rows, total=total,
+                           sort=sort if sort in service.COMPLIANCE_SORTS else "organisation")
+
+
+@bp.get("/atagande/<int:commitment_id>")
+@allow(READERS | {Role.contact})
+def history(commitment_id: int):
+    """Show every saved version of a commitment's reports across tertials, and its assignment events."""
+    session = get_session()
+    commitment = service.get_commitment(session, commitment_id) or abort(404)
+    check_org(current_user, commitment.organisation_id)
+    return render_template("followup/history.html", history=service.commitment_history(session, commitment))
+
+
+# Reading the request
+
+def _period():
+    try:
+        return service.choose_period(get_session(), request.args.get("period"))
+    except service.NotFound:
+        abort(404)
+
+
+def _choices():
+    try:
+        program, programs = service.choose_program(get_session(), request.args.get("program"))
+    except service.NotFound:
+        abort(404)
+    period, periods = _period()
+    return program, programs, period, periods
+
+
+def _sees_drafts() -> bool:
+    """Coordinators follow the work in progress; leadership reads only what is submitted."""
+    return current_user.role in (Role.coordinator, Role.admin)

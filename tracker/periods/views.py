@@ -1,6 +1,213 @@
-"""Coordinators open, close and reopen tertials."""
+"""The tertial calendar; coordinators open, close and reopen tertials and move deadlines.
+
+Every form works as a plain POST: a redirect with a flash message, or the
+tertial's page again with the problem beside the field (422) or a message
+saying why the change was refused (409). htmx requests aimed at the tertial's
+panel (told apart by `htmx.target`) get the panel alone.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from dataclasses import dataclass, field
 
-bp = Blueprint("periods", __name__, url_prefix="/tertialer" or None)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+
+from tracker import htmx
+from tracker.accounts.access import COORDINATORS, READERS, allow
+from tracker.db import get_session
+from tracker.periods import service
+from tracker.periods.forms import CloseForm, DeadlineForm, ReopenForm, add_error
+from tracker.reporting import service as reporting
+from tracker.reporting.models import ReportingPeriod
+
+bp = Blueprint("periods", __name__, url_prefix="/tertialer")
+
+SHOW = "periods/show.html"
+PANEL_ID = "period-panel"
+
+
+@dataclass
+class Panel:
+    """What the tertial's panel shows: the forms as posted, and what happened."""
+
+    deadline: DeadlineForm
+    close: CloseForm
+    reopen: ReopenForm
+    message: str | None = None
+    problem: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@bp.get("/")
+@allow(READERS)
+def index():
+    """Show the tertial calendar: dates, deadlines, state and reopenings."""
+    session = get_session()
+    return render_template("periods/index.html", years=service.calendar(session), editable=_can_edit())
+
+
+@bp.get("/<period>")
+@allow(READERS)
+def show(period: str):
+    """Show one tertial with its reopenings; coordinators also get the forms that change it."""
+    return _page(_period_or_404(period))
+
+
+@bp.post("/<period>/oppna", endpoint="open")
+@allow(COORDINATORS)
+def open_period(period: str):
+    """Open a tertial for every organisation (a warning says if another one is open too)."""
+    session, tertial = get_session(), _period_or_404(period)
+    try:
+        others = service.open_period(session, period=tertial, actor=current_user)
+        session.commit()
+    except service.PeriodError as error:
+        session.rollback()
+        return _refused(tertial, error)
+    message = f"{tertial.label} är öppen för rapportering."
+    warning = _also_open(others)
+    return _done(tertial, message, warnings=[warning] if warning else [])
+
+
+@bp.post("/<period>/stang")
+@allow(COORDINATORS)
+def close(period: str):
+    """Close a tertial, once the coordinator has confirmed it."""
+    session, tertial = get_session(), _period_or_404(period)
+    form = CloseForm()
+    try:
+        service.close_period(session, period=tertial, actor=current_user, confirmed=bool(form.confirm.data))
+        session.commit()
+    except service.PeriodError as error:
+        session.rollback()
+        return _refused(tertial, error, close=form)
+    return _done(tertial, f"{tertial.label} är stängd. Ingen kan rapportera på den längre.")
+
+
+@bp.post("/<period>/deadline")
+@allow(COORDINATORS)
+def deadline(period: str):
+    """Move the last day for reporting on a tertial."""
+    session, tertial = get_session(), _period_or_404(period)
+    form = DeadlineForm()
+    if not form.validate():
+        return _refused(tertial, None, deadline=form)
+    try:
+        service.change_deadline(session, period=tertial, deadline=form.value, actor=current_user)
+        session.commit()
+    except service.PeriodError as error:
+        session.rollback()
+        return _refused(tertial, error, deadline=form)
+    return _done(tertial, f"Sista dag för {tertial.label} är nu {form.value.isoformat()}.")
+
+
+@bp.post("/<period>/ateroppna")
+@allow(COORDINATORS)
+def reopen(period: str):
+    """Open a closed tertial again for one organisation, with the reason why."""
+    session, tertial = get_session(), _period_or_404(period)
+    form = ReopenForm().with_choices(service.reopenable_organisations(session))
+    try:
+        _reopening, organisation = service.reopen_for(
+            session, period=tertial, organisation_slug=form.organisation.data, reason=form.reason.data,
+            actor=current_user)
+        session.commit()
+    except service.PeriodError as error:
+        session.rollback()
+        return _refused(tertial, error, reopen=form)
+    return _done(tertial, f"{tertial.label} är återöppnad för {organisation.short_name}. "
+                          "Organisationen kan rapportera tills återöppningen stängs.")
+
+
+@bp.post("/<period>/ateroppna/<int:reopening_id>/stang")
+@allow(COORDINATORS)
+def close_reopening(period: str, reopening_id: int):
+    """End a reopening: the organisation can no longer report on the closed tertial."""
+    session, tertial = get_session(), _period_or_404(period)
+    reopening, organisation = service.get_reopening(session, tertial, reopening_id) or abort(404)
+    try:
+        service.close_reopening(session, reopening=reopening, organisation=organisation, actor=current_user)
+        session.commit()
+    except service.PeriodError as error:
+        session.rollback()
+        return _refused(tertial, error)
+    return _done(tertial, f"Återöppningen av {tertial.label} för {organisation.short_name} är stängd.")
+
+
+# Reading the request
+
+def _period_or_404(code: str) -> ReportingPeriod:
+    try:
+        period = reporting.get_period(get_session(), code)
+    except ValueError:
+        abort(404)
+    return period or abort(404)
+
+
+def _can_edit() -> bool:
+    return current_user.is_authenticated and current_user.role in COORDINATORS
+
+
+def _wants_panel() -> bool:
+    return htmx.target == PANEL_ID and not htmx.boosted
+
+
+# Answering
+
+def _also_open(others: list[ReportingPeriod]) -> str | None:
+    if not others:
+        return None
+    labels = ", ".join(p.label for p in others)
+    return (f"Obs: även {labels} är öppen. Två tertialer kan vara öppna samtidigt, till exempel i januari när "
+            "förra årets tertial 3 rapporteras till verksamhetsberättelsen. Stäng den som inte ska vara öppen.")
+
+
+def _panel(period: ReportingPeriod, **state) -> Panel:
+    session = get_session()
+    forms = {
+        "deadline": state.pop("deadline", None) or DeadlineForm(formdata=None, data={
+            "deadline": period.deadline.isoformat()}),
+        "close": state.pop("close", None) or CloseForm(formdata=None),
+        "reopen": (state.pop("reopen", None) or ReopenForm(formdata=None)).with_choices(
+            service.reopenable_organisations(session)),
+    }
+    return Panel(**forms, **state)
+
+
+def _context(period: ReportingPeriod, panel: Panel) -> dict:
+    session = get_session()
+    return {
+        "period": period, "entry": service.period_entry(session, period), "panel": panel,
+        "editable": _can_edit(), "others_open": service.other_open_periods(session, period),
+        "panel_id": PANEL_ID,
+    }
+
+
+def _page(period: ReportingPeriod, *, status: int = 200, **state):
+    panel = _panel(period, **state)
+    if _wants_panel():
+        return render_block(SHOW, "panel", **_context(period, panel)), status
+    return render_template(SHOW, **_context(period, panel)), status
+
+
+def _refused(period: ReportingPeriod, error: service.PeriodError | None, **forms):
+    """The tertial again: a field's problem beside it (422), or why the change was refused (409)."""
+    if error is None:
+        return _page(period, status=422, **forms)
+    form = next((f for f in forms.values() if error.field and error.field in f), None)
+    if form is not None:
+        add_error(form, error.field, str(error))
+        return _page(period, status=422, **forms)
+    return _page(period, status=409, problem=str(error), **forms)
+
+
+def _done(period: ReportingPeriod, message: str, *, warnings: list[str] = ()):
+    if _wants_panel():
+        return _page(period, message=message, warnings=list(warnings))
+    flash(message)
+    for warning in warnings:
+        flash(warning)
+    if request.form.get("from") == "index":
+        return redirect(f"{url_for('periods.index')}#period-{period.code}", code=303)
+    return redirect(url_for("periods.show", period=period.code), code=303)

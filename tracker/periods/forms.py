@@ -1,0 +1,54 @@
+"""Forms for changing the tertial calendar; messages in Swedish, shown beside each field.
+
+The forms read what was sent; the rules (which changes are allowed) live in
+`service` and its PeriodError names the field a message belongs beside.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Form, SelectField, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from tracker.organisations.models import ORG_KIND_LABELS, Organisation
+
+
+def _iso_date(_form, deadline: StringField) -> None:
+    raw = (deadline.data or "").strip()
+    if not raw:
+        raise ValidationError("Välj ett datum.")
+    try:
+        date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2024-05-15.") from None
+
+
+class DeadlineForm(FlaskForm):
+    deadline = StringField("Ny sista dag för rapportering", validators=[_iso_date])
+
+    @property
+    def value(self) -> date:
+        return date.fromisoformat(self.deadline.data.strip())
+
+
+class CloseForm(FlaskForm):
+    confirm = BooleanField("Jag förstår att ingen organisation kan rapportera på tertialen när den är stängd, "
+                           "om den inte återöppnas för organisationen.")
+
+
+class ReopenForm(FlaskForm):
+    # The service checks the choice, so an unknown slug gets a Swedish message beside the field.
+    organisation = SelectField("Organisation", validate_choice=False)
+    reason = TextAreaField("Skäl till återöppningen")
+
+    def with_choices(self, organisations: list[Organisation]) -> ReopenForm:
+        self.organisation.choices = [("", "Välj organisation")] + [
+            (org.slug, f"{org.short_name} ({ORG_KIND_LABELS[org.kind].lower()})") for org in organisations]
+        return self
+
+
+def add_error(form: Form, name: str | None, message: str) -> None:
+    """Show a message beside a field (or the form's first field when the service names none)."""
+    target = form[name] if name and name in form else next(f for f in form if f.name != "csrf_token")
+    target.errors = [*target.errors, message]

@@ -1,0 +1,199 @@
+"""The tertial calendar: coordinators open and close tertials, move deadlines and reopen for one organisation.
+
+Every change is audited with what it was before and after. Rules that are
+broken raise PeriodError with a message in Swedish (and the form field it
+concerns); nothing is written then.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+from tracker.audit import service as audit
+from tracker.db import utcnow
+from tracker.organisations.models import Organisation
+from tracker.reporting.models import PeriodReopening, PeriodState, ReportingPeriod
+from tracker.reporting.service import list_periods, user_names
+
+REASON_LIMIT = 2000
+
+
+class PeriodError(Exception):
+    """A change to the calendar that the rules do not allow; `field` names the input it concerns."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Reopening:
+    reopening: PeriodReopening
+    organisation: Organisation
+    reopened_by: str | None = None
+    closed_by: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.reopening.closed_at is None
+
+
+@dataclass
+class PeriodEntry:
+    """A tertial in the calendar with its reopenings, newest first."""
+
+    period: ReportingPeriod
+    reopenings: list[Reopening] = field(default_factory=list)
+
+    @property
+    def active_reopenings(self) -> list[Reopening]:
+        return [r for r in self.reopenings if r.active]
+
+
+def calendar(session: Session) -> list[tuple[int, list[PeriodEntry]]]:
+    """Every tertial by year, with its reopenings (three queries)."""
+    entries = {p.id: PeriodEntry(p) for p in list_periods(session)}
+    for reopening in _reopenings(session, list(entries)):
+        entries[reopening.reopening.period_id].reopenings.append(reopening)
+    years: dict[int, list[PeriodEntry]] = defaultdict(list)
+    for entry in entries.values():
+        years[entry.period.year].append(entry)
+    return sorted(years.items())
+
+
+def period_entry(session: Session, period: ReportingPeriod) -> PeriodEntry:
+    return PeriodEntry(period, _reopenings(session, [period.id]))
+
+
+def _reopenings(session: Session, period_ids: list[int]) -> list[Reopening]:
+    if not period_ids:
+        return []
+    rows = session.exec(
+        select(PeriodReopening, Organisation).join(Organisation, PeriodReopening.organisation_id == Organisation.id)
+        .where(PeriodReopening.period_id.in_(period_ids))
+        .order_by(PeriodReopening.reopened_at.desc(), PeriodReopening.id.desc())
+    ).all()
+    names = user_names(session, [r.reopened_by_id for r, _o in rows] + [r.closed_by_id for r, _o in rows])
+    return [Reopening(r, org, names.get(r.reopened_by_id), names.get(r.closed_by_id)) for r, org in rows]
+
+
+def other_open_periods(session: Session, period: ReportingPeriod) -> list[ReportingPeriod]:
+    return [p for p in list_periods(session) if p.state == PeriodState.open and p.id != period.id]
+
+
+def reopenable_organisations(session: Session) -> list[Organisation]:
+    """Active organisations, by kind and name, for the reopen form."""
+    return list(session.exec(select(Organisation).where(Organisation.active)
+                             .order_by(Organisation.kind, Organisation.name)))
+
+
+def _set_state(session: Session, period: ReportingPeriod, state: PeriodState, *, actor: Any, action: str) -> None:
+    before = period.state
+    period.state = state
+    session.add(period)
+    audit.record(session, actor=actor, action=action, entity=period,
+                 before={"period": period.code, "state": before}, after={"period": period.code, "state": state})
+
+
+def open_period(session: Session, *, period: ReportingPeriod, actor: Any) -> list[ReportingPeriod]:
+    """Open a tertial for every organisation; returns the other tertials that are open too.
+
+    Two open tertials are allowed: the calendar itself overlaps in January,
+    when T3 is reported for the VB while T1 has begun. A closed tertial opened
+    again for everyone no longer needs its reopenings for single organisations:
+    they are closed.
+    """
+    if period.state == PeriodState.open:
+        raise PeriodError(f"{period.label} är redan öppen.")
+    if period.state == PeriodState.closed:
+        for entry in period_entry(session, period).active_reopenings:
+            _close(session, entry.reopening, entry.organisation, actor=actor)
+    _set_state(session, period, PeriodState.open, actor=actor, action="period.opened")
+    session.flush()
+    return other_open_periods(session, period)
+
+
+def close_period(session: Session, *, period: ReportingPeriod, actor: Any, confirmed: bool) -> None:
+    """Close a tertial: nobody can report on it any more (except organisations it is reopened for)."""
+    if period.state != PeriodState.open:
+        raise PeriodError(f"{period.label} är inte öppen och kan inte stängas.")
+    if not confirmed:
+        raise PeriodError("Kryssa i att du förstår att rapporteringen stängs för alla organisationer.",
+                          field="confirm")
+    _set_state(session, period, PeriodState.closed, actor=actor, action="period.closed")
+    session.flush()
+
+
+def change_deadline(session: Session, *, period: ReportingPeriod, deadline: date, actor: Any) -> None:
+    """Move the last day for reporting on a tertial; it cannot be before the tertial starts."""
+    if deadline < period.starts_on:
+        raise PeriodError(f"Sista dagen kan inte ligga före tertialens första dag "
+                          f"({period.starts_on.isoformat()}).", field="deadline")
+    if deadline > date(period.ends_on.year + 1, period.ends_on.month, period.ends_on.day):
+        raise PeriodError("Sista dagen kan ligga högst ett år efter tertialens slut.", field="deadline")
+    if deadline == period.deadline:
+        raise PeriodError("Det är redan sista dagen. Välj ett annat datum.", field="deadline")
+    before = period.deadline
+    period.deadline = deadline
+    session.add(period)
+    audit.record(session, actor=actor, action="period.deadline_changed", entity=period,
+                 before={"period": period.code, "deadline": before}, after={"period": period.code, "deadline": deadline})
+    session.flush()
+
+
+def reopen_for(session: Session, *, period: ReportingPeriod, organisation_slug: str | None, reason: str | None,
+               actor: Any) -> tuple[PeriodReopening, Organisation]:
+    """Open a closed tertial again for one organisation, with the reason why."""
+    if period.state == PeriodState.open:
+        raise PeriodError(f"{period.label} är öppen för alla organisationer och behöver inte återöppnas.")
+    if period.state == PeriodState.upcoming:
+        raise PeriodError(f"{period.label} har inte öppnat än och kan inte återöppnas.")
+    reason = (reason or "").replace("\r\n", "\n").strip()
+    slug = (organisation_slug or "").strip()
+    if not slug:
+        raise PeriodError("Välj vilken organisation tertialen ska återöppnas för.", field="organisation")
+    organisation = session.exec(select(Organisation).where(Organisation.slug == slug)).first()
+    if organisation is None or not organisation.active:
+        raise PeriodError("Välj en av organisationerna i listan.", field="organisation")
+    if not reason:
+        raise PeriodError("Skriv varför tertialen återöppnas. Skälet sparas och visas i kalendern.", field="reason")
+    if len(reason) > REASON_LIMIT:
+        raise PeriodError(f"Skälet får vara högst {REASON_LIMIT} tecken. Nu är det {len(reason)} tecken.",
+                          field="reason")
+    if any(r.organisation.id == organisation.id for r in period_entry(session, period).active_reopenings):
+        raise PeriodError(f"{period.label} är redan återöppnad för {organisation.short_name}.", field="organisation")
+    reopening = PeriodReopening(period_id=period.id, organisation_id=organisation.id, reason=reason,
+                                reopened_at=utcnow(), reopened_by_id=getattr(actor, "id", None))
+    session.add(reopening)
+    session.flush()
+    audit.record(session, actor=actor, action="period.reopened", entity=reopening,
+                 after={"period": period.code, "organisation": organisation.slug, "reason": reason})
+    return reopening, organisation
+
+
+def get_reopening(session: Session, period: ReportingPeriod, reopening_id: int) -> tuple[PeriodReopening, Organisation] | None:
+    found = session.exec(
+        select(PeriodReopening, Organisation).join(Organisation, PeriodReopening.organisation_id == Organisation.id)
+        .where(PeriodReopening.id == reopening_id, PeriodReopening.period_id == period.id)
+    ).first()
+    return (found[0], found[1]) if found else None
+
+
+def close_reopening(session: Session, *, reopening: PeriodReopening, organisation: Organisation, actor: Any) -> None:
+    """End a reopening: the organisation can no longer report on the closed tertial."""
+    if reopening.closed_at is not None:
+        raise PeriodError(f"Återöppningen för {organisation.short_name} är redan stängd.")
+    _close(session, reopening, organisation, actor=actor)
+    session.flush()
+
+
+def _close(session: Session, reopening: PeriodReopening, organisation: Organisation, *, actor: Any) -> None:
+    reopening.closed_at, reopening.closed_by_id = utcnow(), getattr(actor, "id", None)
+    session.add(reopening)
+    audit.record(session, actor=actor, action="period.reopening_closed", entity=reopening,
+                 before={"closed_at": None, "organisation": organisation.slug},
+                 after={"closed_at": reopening.closed_at, "organisation": organisation.slug})
