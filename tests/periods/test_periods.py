@@ -6,10 +6,12 @@ from datetime import date
 from html import unescape
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from tracker.accounts.models import Role
 from tracker.audit.models import AuditEvent
+from tracker.db import utcnow
 from tracker.periods import service
 from tracker.reporting import service as reporting
 from tracker.reporting.models import PeriodReopening, PeriodState, ReportingPeriod, ReportStatus, StatusReportContent
@@ -356,3 +358,18 @@ def test_unknown_tertial_is_not_found(client, login, calendar, url):
     client = login(coordinator)
     response = client.post(url) if url.endswith("oppna") else client.get(url)
     assert response.status_code == 404
+
+
+def test_the_database_refuses_a_second_open_reopening(session, make_org, make_period):
+    """Two simultaneous requests could both pass the service's check; the partial unique index stops the second."""
+    org, period = make_org(), make_period("2024-T1", state=PeriodState.closed)
+    session.add(PeriodReopening(period_id=period.id, organisation_id=org.id, reason="Sen rapport"))
+    session.commit()
+    session.add(PeriodReopening(period_id=period.id, organisation_id=org.id, reason="Igen"))
+    with pytest.raises(IntegrityError):
+        session.commit()
+    session.rollback()
+    closed = session.exec(select(PeriodReopening)).one()
+    closed.closed_at = utcnow()
+    session.add(PeriodReopening(period_id=period.id, organisation_id=org.id, reason="Ny omgång"))
+    session.commit()  # a closed reopening does not block a new one

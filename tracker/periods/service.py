@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from tracker.audit import service as audit
@@ -169,7 +170,12 @@ def reopen_for(session: Session, *, period: ReportingPeriod, organisation_slug: 
     reopening = PeriodReopening(period_id=period.id, organisation_id=organisation.id, reason=reason,
                                 reopened_at=utcnow(), reopened_by_id=getattr(actor, "id", None))
     session.add(reopening)
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent duplicate is caught by the partial unique index
+            session.flush()
+    except IntegrityError:
+        raise PeriodError(f"{period.label} är redan återöppnad för {organisation.short_name}.",
+                          field="organisation") from None
     audit.record(session, actor=actor, action="period.reopened", entity=reopening,
                  after={"period": period.code, "organisation": organisation.slug, "reason": reason})
     return reopening, organisation

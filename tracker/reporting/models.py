@@ -136,6 +136,14 @@ class StatusReportVersion(StatusReportContent, table=True):
 class PeriodReopening(SQLModel, table=True):
     """A closed tertial opened again for one organisation, with the reason why."""
 
+    # At most one open reopening per tertial and organisation, even under concurrent requests.
+    __table_args__ = (
+        sa.Index(
+            "uq_periodreopening_open", "period_id", "organisation_id", unique=True,
+            sqlite_where=sa.text("closed_at IS NULL"), postgresql_where=sa.text("closed_at IS NULL"),
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     period_id: int = Field(foreign_key="reportingperiod.id", index=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
