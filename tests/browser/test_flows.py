@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from tests.conftest import _HASH
 from tracker.accounts.models import Role, User, UserOrganisation
 from tracker.organisations.models import Organisation
+from tracker.programs.models import Commitment
 from tracker.reporting import service as reporting
 from tracker.reporting.models import PeriodState, ReportState
 
@@ -39,7 +40,7 @@ def open_tertial(live_app):
         return [row.commitment.id for row in rows]
 
 
-def test_contact_updates_three_commitments_inline_and_submits(page, live_app, live_server, log_in_as,
+def test_contact_updates_three_commitments_inline_and_submits(page, new_page, live_app, live_server, log_in_as,
                                                                 check_a11y, open_tertial):
     log_in_as(page, "anna@example.se")
     expect(page).to_have_url(re.compile("/mina-ataganden$"))  # contacts start here
@@ -58,6 +59,17 @@ def test_contact_updates_three_commitments_inline_and_submits(page, live_app, li
         expect(component.locator(".notice-submitted")).to_be_visible()
     check_a11y(page)
     assert page.evaluate("window.stayedOnPage") is True  # htmx swapped, no reload
+
+    # The coordinator sees the spread change for the first activity: one of Farsta's 13 districts reported.
+    with Session(live_app.extensions["tracker.engine"]) as session:
+        activity_id = session.get(Commitment, open_tertial[0]).activity_id
+    coordinator = new_page()
+    log_in_as(coordinator, "samordnare@example.se")
+    coordinator.goto(f"{live_server}/uppfoljning/?period=2025-T3")
+    spread = coordinator.locator(f"#activity-{activity_id}-spread")
+    expect(spread).to_contain_text("1 Pågår")
+    expect(spread).to_contain_text("12 ej rapporterat")
+    check_a11y(coordinator)
 
     with Session(live_app.extensions["tracker.engine"]) as session:
         period = reporting.get_period(session, "2025-T3")
