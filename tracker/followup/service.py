@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlmodel import Session, func, select
 
 from tracker.accounts.models import Role, User, UserOrganisation
 from tracker.audit.models import AuditEvent
 from tracker.followup.filters import NOT_REPORTED, NOT_REPORTED_LABEL, NOT_REPORTED_SYMBOL, Filters
+from tracker.i18n import N_
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.reporting.models import (
@@ -98,12 +101,12 @@ class CommitmentFollowup:
     report: StatusReport | None = None  # in the tertial, draft or submitted
     previous: StatusReport | None = None  # in the tertial before
 
-    @property
+    @cached_property
     def reported(self) -> bool:
         """Only a submitted report counts: a draft is not something leadership can rely on."""
         return self.report is not None and self.report.state == ReportState.submitted and self.report.status is not None
 
-    @property
+    @cached_property
     def status(self) -> ReportStatus | None:
         return ReportStatus(self.report.status) if self.reported else None
 
@@ -217,6 +220,9 @@ class Overview:
     goal_choices: list[Goal]
     organisation_choices: list[Organisation]
     total: Spread
+    page: int = 1
+    pages: int = 1
+    activity_count: int = 0
 
     def args(self, filters: Filters | None = None) -> dict[str, str]:
         """Query arguments for this programme and tertial with these filters (None: no filters)."""
@@ -259,8 +265,12 @@ def matches(row: CommitmentFollowup, filters: Filters) -> bool:
 
 
 def build_overview(session: Session, *, program: Program, period: ReportingPeriod, filters: Filters,
-                   activity_id: int | None = None) -> Overview:
-    """Goals → activities → the spread of the commitments' statuses in the tertial (six queries)."""
+                   activity_id: int | None = None, page: int = 1, page_size: int | None = None) -> Overview:
+    """Goals → activities → the spread of the commitments' statuses in the tertial (six queries).
+
+    With `page_size`, only that page of the matching activities is listed; the
+    total spread still counts every matching commitment.
+    """
     previous = previous_period(session, period)
     goals = session.exec(select(Goal).where(Goal.program_id == program.id)
                          .order_by(Goal.position, Goal.number, Goal.id)).all()
@@ -276,12 +286,15 @@ def build_overview(session: Session, *, program: Program, period: ReportingPerio
     if activity_id is not None:
         activity_query = activity_query.where(Activity.id == activity_id)
     activities = session.exec(activity_query.order_by(Activity.position, Activity.id)).all()
-    pairs = session.exec(_in_program(
-        select(Commitment, Organisation).join(Organisation, Commitment.organisation_id == Organisation.id),
-        program, activity_id).order_by(Organisation.name, Organisation.id)).all()
+    # Plain rows, not ORM objects: a large programme has tens of thousands of
+    # commitments and reports here, and building objects for them dominated the time.
+    organisation_by_id = {o.id: o for o in organisations}
+    pairs = [(c, organisation_by_id[c.organisation_id]) for c in session.exec(_in_program(
+        select(*Commitment.__table__.c).join(Organisation, Commitment.organisation_id == Organisation.id),
+        program, activity_id).order_by(Organisation.name, Organisation.id))]
     period_ids = [period.id] + ([previous.id] if previous else [])
     reports = {(r.commitment_id, r.period_id): r for r in session.exec(_in_program(
-        select(StatusReport).join(Commitment, StatusReport.commitment_id == Commitment.id),
+        select(*StatusReport.__table__.c).join(Commitment, StatusReport.commitment_id == Commitment.id),
         program, activity_id).where(StatusReport.period_id.in_(period_ids)))}
 
     by_goal = {g.id: GoalFollowup(goal=g) for g in goals}
@@ -299,15 +312,23 @@ def build_overview(session: Session, *, program: Program, period: ReportingPerio
             followup.rows.append(row)
             followup.spread.add(row)
             total.add(row)
-    for followup in by_activity.values():
-        if filters.goal and followup.goal.id != filters.goal:
-            continue
-        if filters.selects_commitments and not followup.rows:
-            continue
+    shown = [followup for followup in by_activity.values()
+             if not (filters.goal and followup.goal.id != filters.goal)
+             and not (filters.selects_commitments and not followup.rows)]
+    # Goal order, then activity order, as the programme is read.
+    goal_order = {g.id: index for index, g in enumerate(goals)}
+    shown.sort(key=lambda f: goal_order[f.goal.id])
+    matching = len(shown)
+    pages = max(1, -(-matching // page_size)) if page_size else 1
+    page = min(max(page, 1), pages)
+    if page_size:
+        shown = shown[(page - 1) * page_size: page * page_size]
+    for followup in shown:
         by_goal[followup.goal.id].activities.append(followup)
     return Overview(program=program, period=period, previous=previous, filters=filters,
                     goals=[g for g in by_goal.values() if g.activities], goal_choices=list(goals),
-                    organisation_choices=list(organisations), total=total)
+                    organisation_choices=list(organisations), total=total, page=page, pages=pages,
+                    activity_count=matching)
 
 
 def get_activity(session: Session, activity_id: int) -> tuple[Activity, Program] | None:
@@ -396,7 +417,7 @@ def compliance(session: Session, *, period: ReportingPeriod, sort: str = "organi
     for (org_id, user_id), saved_at in saves.items():
         row = rows.get(org_id)
         if row is not None and (row.last_save is None or saved_at > row.last_save.saved_at):
-            row.last_save = LastSave(names.get(user_id, "Okänd användare"), saved_at)
+            row.last_save = LastSave(names[user_id] if user_id in names else _("Okänd användare"), saved_at)
     ordered = sorted(rows.values(), key=_sort_key(sort if sort in COMPLIANCE_SORTS else "organisation"))
     total = OrganisationCompliance(organisation=None)
     for row in ordered:
@@ -431,13 +452,14 @@ def _latest_saves(session: Session, period: ReportingPeriod) -> dict[tuple[int, 
 
 # A commitment's history
 
+# Swedish msgids, translated where they are shown.
 FIELD_LABELS = {
-    "status": "Status", "comment": "Kommentar", "next_steps": "Nästa steg", "support_needed": "Behöver stöd",
-    "support_text": "Vilket stöd", "state": "Läge",
+    "status": N_("Status"), "comment": N_("Kommentar"), "next_steps": N_("Nästa steg"),
+    "support_needed": N_("Behöver stöd"), "support_text": N_("Vilket stöd"), "state": N_("Läge"),
 }
 AUDIT_TITLES = {
-    "commitment.assigned": "Organisationen blev ansvarig för aktiviteten",
-    "commitment.deactivated": "Åtagandet avaktiverades",
+    "commitment.assigned": N_("Organisationen blev ansvarig för aktiviteten"),
+    "commitment.deactivated": N_("Åtagandet avaktiverades"),
 }
 
 
@@ -492,10 +514,10 @@ def get_commitment(session: Session, commitment_id: int) -> Commitment | None:
 
 def _version_title(version: StatusReportVersion, before: StatusReportVersion | None) -> str:
     if version.state != ReportState.submitted:
-        return "Utkast sparades"
+        return _("Utkast sparades")
     if before is not None and before.state == ReportState.submitted:
-        return "Den inlämnade rapporten ändrades"
-    return "Rapporten lämnades in"
+        return _("Den inlämnade rapporten ändrades")
+    return _("Rapporten lämnades in")
 
 
 def _follows(earlier: ReportingPeriod, later: ReportingPeriod) -> bool:
@@ -571,7 +593,8 @@ def _report_events(reports, versions: dict[int, list[StatusReportVersion]], name
 
 
 def _audit_events(audits, names: dict[int, str]) -> list[HistoryEvent]:
-    return [HistoryEvent(kind="audit", at=audit.occurred_at, title=AUDIT_TITLES.get(audit.action, audit.action),
+    return [HistoryEvent(kind="audit", at=audit.occurred_at,
+                         title=_(AUDIT_TITLES[audit.action]) if audit.action in AUDIT_TITLES else audit.action,
                          who=names.get(audit.actor_id) or _actor_label(audit.actor_label)) for audit in audits]
 
 
@@ -579,18 +602,19 @@ def _reopening_events(reopenings, organisation: Organisation, names: dict[int, s
     events = []
     for reopening, period in reopenings:
         events.append(HistoryEvent(kind="reopened", at=reopening.reopened_at, period=period, text=reopening.reason,
-                                   title=f"{period.label} återöppnades för {organisation.short_name}",
+                                   title=_("%(period)s återöppnades för %(org)s", period=period.label,
+                                           org=organisation.short_name),
                                    who=names.get(reopening.reopened_by_id)))
         if reopening.closed_at is not None:
             events.append(HistoryEvent(kind="reopening_closed", at=reopening.closed_at, period=period,
-                                       title=f"Återöppningen av {period.label} stängdes",
+                                       title=_("Återöppningen av %(period)s stängdes", period=period.label),
                                        who=names.get(reopening.closed_by_id)))
     return events
 
 
-SYSTEM_ACTORS = {"system": "Systemet", "seed": "Inläsningen av programdata"}
+SYSTEM_ACTORS = {"system": N_("Systemet"), "seed": N_("Inläsningen av programdata")}
 
 
 def _actor_label(label: str | None) -> str | None:
     """Who an audit event names when no user did it: the seed or the system, in words."""
-    return SYSTEM_ACTORS.get(label, label)
+    return _(SYSTEM_ACTORS[label]) if label in SYSTEM_ACTORS else label

@@ -23,6 +23,10 @@ bp = Blueprint("followup", __name__, url_prefix="/uppfoljning")
 ACTIVITY = "followup/activity.html"
 
 
+# Activities per page of the overview: the real programme (33) fits on one page.
+PAGE_SIZE = 40
+
+
 @bp.get("/")
 @allow(READERS)
 def overview():
@@ -30,7 +34,9 @@ def overview():
     session = get_session()
     program, programs, period, periods = _choices()
     filters = Filters.from_args(request.args)
-    result = (service.build_overview(session, program=program, period=period, filters=filters)
+    page = request.args.get("sida", "1")
+    result = (service.build_overview(session, program=program, period=period, filters=filters,
+                                     page=int(page) if page.isdigit() else 1, page_size=PAGE_SIZE)
               if program and period else None)
     return render_template("followup/overview.html", overview=result, programs=programs, periods=periods,
                            program=program, period=period, filters=result.filters if result else filters,
