@@ -30,7 +30,8 @@ $(MO): $(PO) $(STAMP)
 
 # Refresh the catalog after changing UI texts, then translate the new entries in $(PO).
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o tracker/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k gettext -k ngettext:1,2 -k lazy_gettext \
+		-o tracker/translations/messages.pot .
 	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations
 
 migrate: install

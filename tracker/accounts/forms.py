@@ -25,7 +25,8 @@ class SetPasswordForm(FlaskForm):
 
 
 def _role_choices():
-    return [SelectChoice(role.value, ROLE_LABELS[role]) for role in Role]
+    # ROLE_LABELS are Swedish msgids (marked with N_); translated when the form is shown.
+    return [SelectChoice(role.value, _l(ROLE_LABELS[role])) for role in Role]
 
 
 class UserForm(FlaskForm):

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from tracker.db import UTCDateTime, utcnow
+from tracker.i18n import N_
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -20,10 +21,10 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.admin: "Administratör",
-    Role.coordinator: "Samordnare",
-    Role.contact: "Kontaktperson",
-    Role.reader: "Läsare",
+    Role.admin: N_("Administratör"),
+    Role.coordinator: N_("Samordnare"),
+    Role.contact: N_("Kontaktperson"),
+    Role.reader: N_("Läsare"),
 }
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlmodel import Session, select
 
@@ -40,7 +41,10 @@ def get_by_email(session: Session, email: str) -> User | None:
 def create_user(
     session: Session, *, data: UserCreate, org_slugs: list[str] | tuple[str, ...] = (), actor: Any = None
 ) -> User:
-    """Create an account; a contact must report for at least one organisation."""
+    """Create an account; a contact must report for at least one organisation.
+
+    Used by the CLI (`tracker create-user`), whose output is not translated: these messages stay Swedish.
+    """
     email = data.email.strip().lower()
     if get_by_email(session, email) is not None:
         raise AccountError(f"Det finns redan en användare med e-post {email}.")
@@ -125,7 +129,7 @@ def invite_user(
     """Create an account without a password; the invitation link sets it."""
     email = email.strip().lower()
     if get_by_email(session, email) is not None:
-        raise AccountError(f"Det finns redan en användare med e-post {email}.")
+        raise AccountError(_("Det finns redan en användare med e-post %(email)s.", email=email))
     user = User(email=email, name=name, role=role, password_hash="")
     session.add(user)
     session.flush()
@@ -143,9 +147,9 @@ def update_user(
     email = email.strip().lower()
     other = get_by_email(session, email)
     if other is not None and other.id != user.id:
-        raise AccountError(f"Det finns redan en användare med e-post {email}.")
+        raise AccountError(_("Det finns redan en användare med e-post %(email)s.", email=email))
     if actor is not None and actor.id == user.id and (not active or role != Role.admin):
-        raise AccountError("Du kan inte ta bort din egen administratörsbehörighet eller inaktivera dig själv.")
+        raise AccountError(_("Du kan inte ta bort din egen administratörsbehörighet eller inaktivera dig själv."))
     before = {"name": user.name, "email": user.email, "role": user.role, "active": user.active,
               "organisations": sorted(organisation_ids(session, user))}
     user.name, user.email, user.role, user.active = name, email, role, active
@@ -164,7 +168,7 @@ def _set_organisations(session: Session, user: User, org_ids: list[int]) -> None
         session.delete(session.get(UserOrganisation, (user.id, org_id)))
     for org_id in wanted - current:
         if session.get(Organisation, org_id) is None:
-            raise AccountError(f"Okänd organisation: {org_id}")
+            raise AccountError(_("Okänd organisation: %(organisation)s", organisation=org_id))
         session.add(UserOrganisation(user_id=user.id, organisation_id=org_id))
     session.flush()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlmodel import select
 from wtforms.fields.choices import SelectChoice
@@ -60,7 +61,7 @@ def login():
             session.commit()
             login_user(user)
             return redirect(safe_next(request.args.get("next")), code=303)
-        error = "Fel e-post eller lösenord, eller så är kontot inaktiverat."
+        error = _("Fel e-post eller lösenord, eller så är kontot inaktiverat.")
     return render_template("accounts/login.html", form=form, error=error)
 
 
@@ -69,7 +70,7 @@ def login():
 def logout():
     """Log out."""
     logout_user()
-    flash("Du är utloggad.")
+    flash(_("Du är utloggad."))
     return redirect(url_for("accounts.login"), code=303)
 
 
@@ -85,7 +86,7 @@ def accept_invitation(token: str):
     if form.validate_on_submit():
         service.set_password(session, user=user, password=form.password.data, actor=user)
         session.commit()
-        flash("Lösenordet är sparat. Logga in med din e-post och ditt nya lösenord.")
+        flash(_("Lösenordet är sparat. Logga in med din e-post och ditt nya lösenord."))
         return redirect(url_for("accounts.login"), code=303)
     return render_template("accounts/invitation.html", form=form, user=user), 422 if form.errors else 200
 
@@ -144,7 +145,7 @@ def edit_user(user_id: int):
                     org_ids=form.organisations.data, active=form.active.data, actor=current_user,
                 )
                 session.commit()
-                flash(f"Ändringarna för {user.name} är sparade.")
+                flash(_("Ändringarna för %(name)s är sparade.", name=user.name))
                 return redirect(url_for("accounts.users"), code=303)
             except service.AccountError as exc:
                 session.rollback()

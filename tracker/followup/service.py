@@ -207,7 +207,9 @@ class GoalFollowup:
 
     @property
     def name(self) -> str:
-        return f"Mål {self.goal.number}: {self.goal.title}" if self.goal.number else self.goal.title
+        if self.goal.number:
+            return _("Mål %(number)s: %(title)s", number=self.goal.number, title=self.goal.title)
+        return self.goal.title
 
 
 @dataclass

@@ -6,6 +6,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from tracker.i18n import N_
+
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 
@@ -16,9 +18,9 @@ class OrgKind(StrEnum):
 
 
 ORG_KIND_LABELS = {
-    OrgKind.district: "Stadsdelsnämnd",
-    OrgKind.committee: "Facknämnd",
-    OrgKind.company: "Bolag",
+    OrgKind.district: N_("Stadsdelsnämnd"),
+    OrgKind.committee: N_("Facknämnd"),
+    OrgKind.company: N_("Bolag"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Forms for changing the tertial calendar; messages in Swedish, shown beside each field.
+"""Forms for changing the tertial calendar; messages in the user's language, shown beside each field.
 
 The forms read what was sent; the rules (which changes are allowed) live in
 `service` and its PeriodError names the field a message belongs beside.
@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
@@ -17,15 +19,15 @@ from tracker.organisations.models import ORG_KIND_LABELS, Organisation
 def _iso_date(_form, deadline: StringField) -> None:
     raw = (deadline.data or "").strip()
     if not raw:
-        raise ValidationError("Välj ett datum.")
+        raise ValidationError(_("Välj ett datum."))
     try:
         date.fromisoformat(raw)
     except ValueError:
-        raise ValidationError("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2024-05-15.") from None
+        raise ValidationError(_("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2024-05-15.")) from None
 
 
 class DeadlineForm(FlaskForm):
-    deadline = StringField("Ny sista dag för rapportering", validators=[_iso_date])
+    deadline = StringField(_l("Ny sista dag för rapportering"), validators=[_iso_date])
 
     @property
     def value(self) -> date:
@@ -33,18 +35,18 @@ class DeadlineForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    confirm = BooleanField("Jag förstår att ingen organisation kan rapportera på tertialen när den är stängd, "
-                           "om den inte återöppnas för organisationen.")
+    confirm = BooleanField(_l("Jag förstår att ingen organisation kan rapportera på tertialen när den är stängd, "
+                              "om den inte återöppnas för organisationen."))
 
 
 class ReopenForm(FlaskForm):
-    # The service checks the choice, so an unknown slug gets a Swedish message beside the field.
-    organisation = SelectField("Organisation", validate_choice=False)
-    reason = TextAreaField("Skäl till återöppningen")
+    # The service checks the choice, so an unknown slug gets a message beside the field.
+    organisation = SelectField(_l("Organisation"), validate_choice=False)
+    reason = TextAreaField(_l("Skäl till återöppningen"))
 
     def with_choices(self, organisations: list[Organisation]) -> ReopenForm:
-        self.organisation.choices = [("", "Välj organisation")] + [
-            (org.slug, f"{org.short_name} ({ORG_KIND_LABELS[org.kind].lower()})") for org in organisations]
+        self.organisation.choices = [("", _("Välj organisation"))] + [
+            (org.slug, f"{org.short_name} ({_(ORG_KIND_LABELS[org.kind]).lower()})") for org in organisations]
         return self
 
 

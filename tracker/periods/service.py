@@ -1,8 +1,8 @@
 """The tertial calendar: coordinators open and close tertials, move deadlines and reopen for one organisation.
 
 Every change is audited with what it was before and after. Rules that are
-broken raise PeriodError with a message in Swedish (and the form field it
-concerns); nothing is written then.
+broken raise PeriodError with a message in the user's language (and the form
+field it concerns); nothing is written then.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -109,7 +110,7 @@ def open_period(session: Session, *, period: ReportingPeriod, actor: Any) -> lis
     they are closed.
     """
     if period.state == PeriodState.open:
-        raise PeriodError(f"{period.label} är redan öppen.")
+        raise PeriodError(_("%(period)s är redan öppen.", period=period.label))
     if period.state == PeriodState.closed:
         for entry in period_entry(session, period).active_reopenings:
             _close(session, entry.reopening, entry.organisation, actor=actor)
@@ -121,9 +122,9 @@ def open_period(session: Session, *, period: ReportingPeriod, actor: Any) -> lis
 def close_period(session: Session, *, period: ReportingPeriod, actor: Any, confirmed: bool) -> None:
     """Close a tertial: nobody can report on it any more (except organisations it is reopened for)."""
     if period.state != PeriodState.open:
-        raise PeriodError(f"{period.label} är inte öppen och kan inte stängas.")
+        raise PeriodError(_("%(period)s är inte öppen och kan inte stängas.", period=period.label))
     if not confirmed:
-        raise PeriodError("Kryssa i att du förstår att rapporteringen stängs för alla organisationer.",
+        raise PeriodError(_("Kryssa i att du förstår att rapporteringen stängs för alla organisationer."),
                           field="confirm")
     _set_state(session, period, PeriodState.closed, actor=actor, action="period.closed")
     session.flush()
@@ -132,12 +133,12 @@ def close_period(session: Session, *, period: ReportingPeriod, actor: Any, confi
 def change_deadline(session: Session, *, period: ReportingPeriod, deadline: date, actor: Any) -> None:
     """Move the last day for reporting on a tertial; it cannot be before the tertial starts."""
     if deadline < period.starts_on:
-        raise PeriodError(f"Sista dagen kan inte ligga före tertialens första dag "
-                          f"({period.starts_on.isoformat()}).", field="deadline")
+        raise PeriodError(_("Sista dagen kan inte ligga före tertialens första dag (%(date)s).",
+                            date=period.starts_on.isoformat()), field="deadline")
     if deadline > date(period.ends_on.year + 1, period.ends_on.month, period.ends_on.day):
-        raise PeriodError("Sista dagen kan ligga högst ett år efter tertialens slut.", field="deadline")
+        raise PeriodError(_("Sista dagen kan ligga högst ett år efter tertialens slut."), field="deadline")
     if deadline == period.deadline:
-        raise PeriodError("Det är redan sista dagen. Välj ett annat datum.", field="deadline")
+        raise PeriodError(_("Det är redan sista dagen. Välj ett annat datum."), field="deadline")
     before = period.deadline
     period.deadline = deadline
     session.add(period)
@@ -150,23 +151,26 @@ def reopen_for(session: Session, *, period: ReportingPeriod, organisation_slug: 
                actor: Any) -> tuple[PeriodReopening, Organisation]:
     """Open a closed tertial again for one organisation, with the reason why."""
     if period.state == PeriodState.open:
-        raise PeriodError(f"{period.label} är öppen för alla organisationer och behöver inte återöppnas.")
+        raise PeriodError(_("%(period)s är öppen för alla organisationer och behöver inte återöppnas.",
+                            period=period.label))
     if period.state == PeriodState.upcoming:
-        raise PeriodError(f"{period.label} har inte öppnat än och kan inte återöppnas.")
+        raise PeriodError(_("%(period)s har inte öppnat än och kan inte återöppnas.", period=period.label))
     reason = (reason or "").replace("\r\n", "\n").strip()
     slug = (organisation_slug or "").strip()
     if not slug:
-        raise PeriodError("Välj vilken organisation tertialen ska återöppnas för.", field="organisation")
+        raise PeriodError(_("Välj vilken organisation tertialen ska återöppnas för."), field="organisation")
     organisation = session.exec(select(Organisation).where(Organisation.slug == slug)).first()
     if organisation is None or not organisation.active:
-        raise PeriodError("Välj en av organisationerna i listan.", field="organisation")
+        raise PeriodError(_("Välj en av organisationerna i listan."), field="organisation")
     if not reason:
-        raise PeriodError("Skriv varför tertialen återöppnas. Skälet sparas och visas i kalendern.", field="reason")
-    if len(reason) > REASON_LIMIT:
-        raise PeriodError(f"Skälet får vara högst {REASON_LIMIT} tecken. Nu är det {len(reason)} tecken.",
+        raise PeriodError(_("Skriv varför tertialen återöppnas. Skälet sparas och visas i kalendern."),
                           field="reason")
+    if len(reason) > REASON_LIMIT:
+        raise PeriodError(_("Skälet får vara högst %(limit)s tecken. Nu är det %(length)s tecken.",
+                            limit=REASON_LIMIT, length=len(reason)), field="reason")
     if any(r.organisation.id == organisation.id for r in period_entry(session, period).active_reopenings):
-        raise PeriodError(f"{period.label} är redan återöppnad för {organisation.short_name}.", field="organisation")
+        raise PeriodError(_("%(period)s är redan återöppnad för %(org)s.", period=period.label,
+                            org=organisation.short_name), field="organisation")
     reopening = PeriodReopening(period_id=period.id, organisation_id=organisation.id, reason=reason,
                                 reopened_at=utcnow(), reopened_by_id=getattr(actor, "id", None))
     session.add(reopening)
@@ -174,8 +178,8 @@ def reopen_for(session: Session, *, period: ReportingPeriod, organisation_slug: 
         with session.begin_nested():  # a concurrent duplicate is caught by the partial unique index
             session.flush()
     except IntegrityError:
-        raise PeriodError(f"{period.label} är redan återöppnad för {organisation.short_name}.",
-                          field="organisation") from None
+        raise PeriodError(_("%(period)s är redan återöppnad för %(org)s.", period=period.label,
+                            org=organisation.short_name), field="organisation") from None
     audit.record(session, actor=actor, action="period.reopened", entity=reopening,
                  after={"period": period.code, "organisation": organisation.slug, "reason": reason})
     return reopening, organisation
@@ -192,7 +196,7 @@ def get_reopening(session: Session, period: ReportingPeriod, reopening_id: int) 
 def close_reopening(session: Session, *, reopening: PeriodReopening, organisation: Organisation, actor: Any) -> None:
     """End a reopening: the organisation can no longer report on the closed tertial."""
     if reopening.closed_at is not None:
-        raise PeriodError(f"Återöppningen för {organisation.short_name} är redan stängd.")
+        raise PeriodError(_("Återöppningen för %(org)s är redan stängd.", org=organisation.short_name))
     _close(session, reopening, organisation, actor=actor)
     session.flush()
 

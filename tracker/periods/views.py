@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
@@ -65,7 +66,7 @@ def open_period(period: str):
     except service.PeriodError as error:
         session.rollback()
         return _refused(tertial, error)
-    message = f"{tertial.label} är öppen för rapportering."
+    message = _("%(period)s är öppen för rapportering.", period=tertial.label)
     warning = _also_open(others)
     return _done(tertial, message, warnings=[warning] if warning else [])
 
@@ -82,7 +83,7 @@ def close(period: str):
     except service.PeriodError as error:
         session.rollback()
         return _refused(tertial, error, close=form)
-    return _done(tertial, f"{tertial.label} är stängd. Ingen kan rapportera på den längre.")
+    return _done(tertial, _("%(period)s är stängd. Ingen kan rapportera på den längre.", period=tertial.label))
 
 
 @bp.post("/<period>/deadline")
@@ -99,7 +100,8 @@ def deadline(period: str):
     except service.PeriodError as error:
         session.rollback()
         return _refused(tertial, error, deadline=form)
-    return _done(tertial, f"Sista dag för {tertial.label} är nu {form.value.isoformat()}.")
+    return _done(tertial, _("Sista dag för %(period)s är nu %(date)s.", period=tertial.label,
+                            date=form.value.isoformat()))
 
 
 @bp.post("/<period>/ateroppna")
@@ -116,8 +118,8 @@ def reopen(period: str):
     except service.PeriodError as error:
         session.rollback()
         return _refused(tertial, error, reopen=form)
-    return _done(tertial, f"{tertial.label} är återöppnad för {organisation.short_name}. "
-                          "Organisationen kan rapportera tills återöppningen stängs.")
+    return _done(tertial, _("%(period)s är återöppnad för %(org)s. Organisationen kan rapportera tills "
+                            "återöppningen stängs.", period=tertial.label, org=organisation.short_name))
 
 
 @bp.post("/<period>/ateroppna/<int:reopening_id>/stang")
@@ -132,7 +134,8 @@ def close_reopening(period: str, reopening_id: int):
     except service.PeriodError as error:
         session.rollback()
         return _refused(tertial, error)
-    return _done(tertial, f"Återöppningen av {tertial.label} för {organisation.short_name} är stängd.")
+    return _done(tertial, _("Återöppningen av %(period)s för %(org)s är stängd.", period=tertial.label,
+                            org=organisation.short_name))
 
 
 # Reading the request
@@ -159,8 +162,9 @@ def _also_open(others: list[ReportingPeriod]) -> str | None:
     if not others:
         return None
     labels = ", ".join(p.label for p in others)
-    return (f"Obs: även {labels} är öppen. Två tertialer kan vara öppna samtidigt, till exempel i januari när "
-            "förra årets tertial 3 rapporteras till verksamhetsberättelsen. Stäng den som inte ska vara öppen.")
+    return _("Obs: även %(periods)s är öppen. Två tertialer kan vara öppna samtidigt, till exempel i januari när "
+             "förra årets tertial 3 rapporteras till verksamhetsberättelsen. Stäng den som inte ska vara öppen.",
+             periods=labels)
 
 
 def _panel(period: ReportingPeriod, **state) -> Panel:

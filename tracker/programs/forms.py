@@ -1,4 +1,4 @@
-"""Forms for changing goals and activities; messages in Swedish, shown beside each field.
+"""Forms for changing goals and activities; messages in the user's language, shown beside each field.
 
 The forms read and check what was typed; the service's input models
 (GoalCreate, ActivityUpdate, …) are what the service accepts.
@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from pydantic import ValidationError as ModelError
 from wtforms import Field, Form, StringField, TextAreaField
@@ -17,11 +19,12 @@ from tracker.organisations.models import Organisation
 from tracker.programs.models import Activity, Program
 from tracker.programs.service import ActivityCreate, ActivityUpdate, GoalCreate, GoalUpdate, ProgramError
 
-REQUIRED = "Fältet måste fyllas i."
+REQUIRED = _l("Fältet måste fyllas i.")
 
 
 def _at_most(limit: int) -> Length:
-    return Length(max=limit, message=f"Högst {limit} tecken.")
+    # WTForms fills in %(max)d when the message is shown.
+    return Length(max=limit, message=_l("Högst %(max)d tecken."))
 
 
 def split_names(text: str | None) -> list[str]:
@@ -33,13 +36,13 @@ def split_names(text: str | None) -> list[str]:
 def _goal_number(_form, number: Field) -> None:
     raw = (number.data or "").strip()
     if raw and not (raw.isdigit() and 1 <= int(raw) <= 99):
-        raise ValidationError("Skriv ett heltal från 1 till 99, eller lämna fältet tomt för en grupp utan nummer.")
+        raise ValidationError(_("Skriv ett heltal från 1 till 99, eller lämna fältet tomt för en grupp utan nummer."))
 
 
 def _names(_form, names: Field) -> None:
     too_long = [name for name in split_names(names.data) if len(name) > 300]
     if too_long:
-        raise ValidationError(f"Ett namn får vara högst 300 tecken: {too_long[0][:40]}…")
+        raise ValidationError(_("Ett namn får vara högst 300 tecken: %(name)s…", name=too_long[0][:40]))
 
 
 def _text(value: str | None) -> str | None:
@@ -49,8 +52,8 @@ def _text(value: str | None) -> str | None:
 
 
 class GoalForm(FlaskForm):
-    number = StringField("Nummer", validators=[_goal_number])
-    title = StringField("Rubrik", validators=[DataRequired(REQUIRED), _at_most(500)])
+    number = StringField(_l("Nummer"), validators=[_goal_number])
+    title = StringField(_l("Rubrik"), validators=[DataRequired(REQUIRED), _at_most(500)])
 
     def to_create(self) -> GoalCreate:
         return GoalCreate.model_validate(self._values())
@@ -64,12 +67,12 @@ class GoalForm(FlaskForm):
 
 
 class ActivityForm(FlaskForm):
-    title = TextAreaField("Aktivitet", validators=[DataRequired(REQUIRED), _at_most(1000)])
-    description = TextAreaField("Beskrivning", validators=[_at_most(5000)])
-    time_frame = StringField("Tidsperiod", validators=[DataRequired(REQUIRED), _at_most(200)])
-    target_groups = StringField("Målgrupper", validators=[_names, _at_most(3000)])
-    partners = StringField("Samverkansparter", validators=[_names, _at_most(3000)])
-    note = TextAreaField("Kommentar om tolkningen", validators=[_at_most(5000)])
+    title = TextAreaField(_l("Aktivitet"), validators=[DataRequired(REQUIRED), _at_most(1000)])
+    description = TextAreaField(_l("Beskrivning"), validators=[_at_most(5000)])
+    time_frame = StringField(_l("Tidsperiod"), validators=[DataRequired(REQUIRED), _at_most(200)])
+    target_groups = StringField(_l("Målgrupper"), validators=[_names, _at_most(3000)])
+    partners = StringField(_l("Samverkansparter"), validators=[_names, _at_most(3000)])
+    note = TextAreaField(_l("Kommentar om tolkningen"), validators=[_at_most(5000)])
 
     def to_create(self) -> ActivityCreate:
         return ActivityCreate.model_validate(self._values())
@@ -127,7 +130,7 @@ def add_model_errors(form: Form, error: ModelError) -> None:
     """Input that passed the form but not the service's model: mark each field it names."""
     for problem in error.errors():
         add_error(form, str(problem["loc"][0]) if problem["loc"] else None,
-                  "Värdet kan inte sparas. Kontrollera fältet.")
+                  _("Värdet kan inte sparas. Kontrollera fältet."))
 
 
 def scope_ids(form: Form, scope: str) -> Form:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from tracker.db import UTCDateTime, utcnow
+from tracker.i18n import N_
 from tracker.organisations.models import SLUG_PATTERN
 
 
@@ -17,8 +18,8 @@ class ProgramKind(StrEnum):
 
 
 PROGRAM_KIND_LABELS = {
-    ProgramKind.programme: "Program",
-    ProgramKind.budget_assignment: "Budgetuppdrag",
+    ProgramKind.programme: N_("Program"),
+    ProgramKind.budget_assignment: N_("Budgetuppdrag"),
 }
 
 

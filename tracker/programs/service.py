@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from pydantic import StringConstraints
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, func, select
@@ -295,7 +297,8 @@ def _check_goal_number(session: Session, program: Program, number: int | None, *
         select(Goal.id).where(Goal.program_id == program.id, Goal.number == number, Goal.id != goal_id)
     ).first()
     if taken is not None:
-        raise ProgramError(f"Mål {number} finns redan i programmet. Välj ett annat nummer.", field="number")
+        raise ProgramError(_("Mål %(number)s finns redan i programmet. Välj ett annat nummer.", number=number),
+                           field="number")
 
 
 def _flush_goal(session: Session, number: int | None) -> None:
@@ -303,7 +306,7 @@ def _flush_goal(session: Session, number: int | None) -> None:
     try:
         session.flush()
     except IntegrityError:
-        raise ProgramError(f"Mål {number} finns redan i programmet. Välj ett annat nummer.",
+        raise ProgramError(_("Mål %(number)s finns redan i programmet. Välj ett annat nummer.", number=number),
                            field="number") from None
 
 
@@ -323,7 +326,7 @@ def update_goal(session: Session, *, goal: Goal, program: Program, data: GoalUpd
     """Change a goal's number or title."""
     changes = data.model_dump(exclude_unset=True)
     if "title" in changes and changes["title"] is None:
-        raise ProgramError("Målet måste ha en rubrik.", field="title")
+        raise ProgramError(_("Målet måste ha en rubrik."), field="title")
     if "number" in changes:
         _check_goal_number(session, program, changes["number"], goal_id=goal.id)
     before = {"number": goal.number, "title": goal.title}
@@ -398,7 +401,7 @@ def update_activity(
     changes = data.model_dump(exclude_unset=True)
     for required in ("title", "time_frame"):
         if required in changes and not changes[required]:
-            raise ProgramError("Fältet måste fyllas i.", field=required)
+            raise ProgramError(_("Fältet måste fyllas i."), field=required)
     before = _activity_snapshot(session, activity)
     for name in ("title", "description", "time_frame", "note"):
         if name in changes:
@@ -466,25 +469,26 @@ def responsible_organisations(session: Session, activity: Activity) -> list[Orga
 def assign_by_slugs(session: Session, *, activity: Activity, slugs: list[str], actor: Any) -> list[Organisation]:
     """Make the organisations with these slugs responsible; returns those that were not already."""
     if not activity.active:
-        raise ProgramError("Aktiviteten är avslutad. Återaktivera den innan du lägger till ansvariga.",
+        raise ProgramError(_("Aktiviteten är avslutad. Återaktivera den innan du lägger till ansvariga."),
                            field="organisation")
     wanted = list(dict.fromkeys(s.strip() for s in slugs if s and s.strip()))
     if not wanted:
-        raise ProgramError("Välj minst en organisation.", field="organisation")
+        raise ProgramError(_("Välj minst en organisation."), field="organisation")
     found = {o.slug: o for o in session.exec(select(Organisation).where(Organisation.slug.in_(wanted)))}
     unknown = [s for s in wanted if s not in found]
     if unknown:
-        raise ProgramError(f"Okänd organisation: {', '.join(unknown)}.", field="organisation")
+        raise ProgramError(_("Okänd organisation: %(organisations)s.", organisations=", ".join(unknown)),
+                           field="organisation")
     inactive = [found[s].short_name for s in wanted if not found[s].active]
     if inactive:
-        raise ProgramError(f"Inaktiva organisationer kan inte bli ansvariga: {', '.join(inactive)}.",
-                           field="organisation")
+        raise ProgramError(_("Inaktiva organisationer kan inte bli ansvariga: %(organisations)s.",
+                             organisations=", ".join(inactive)), field="organisation")
     already = {o.id for o in responsible_organisations(session, activity)}
     organisations = [found[s] for s in wanted]
     try:
         assign_many(session, activity=activity, organisations=organisations, actor=actor)
     except IntegrityError:
-        raise ProgramError("Någon annan ändrade de ansvariga samtidigt. Ladda om sidan och försök igen.",
+        raise ProgramError(_("Någon annan ändrade de ansvariga samtidigt. Ladda om sidan och försök igen."),
                            field="organisation") from None
     return [o for o in organisations if o.id not in already]
 
@@ -492,10 +496,6 @@ def assign_by_slugs(session: Session, *, activity: Activity, slugs: list[str], a
 def report_count(session: Session, commitment: Commitment) -> int:
     """How many status reports (drafts included) the commitment has."""
     return session.exec(select(func.count(StatusReport.id)).where(StatusReport.commitment_id == commitment.id)).one()
-
-
-def reports_phrase(count: int) -> str:
-    return f"{count} rapport finns" if count == 1 else f"{count} rapporter finns"
 
 
 def unassign(
@@ -511,12 +511,15 @@ def unassign(
                                  Commitment.organisation_id == organisation.id, Commitment.active)
     ).first()
     if commitment is None:
-        raise ProgramError(f"{organisation.short_name} är inte ansvarig för aktiviteten.", field="organisation")
+        raise ProgramError(_("%(org)s är inte ansvarig för aktiviteten.", org=organisation.short_name),
+                           field="organisation")
     count = report_count(session, commitment)
     if count and not confirmed:
         raise ConfirmationNeeded(
-            f"{reports_phrase(count)}; de sparas och åtagandet avaktiveras. "
-            f"{organisation.short_name} kan göras ansvarig igen senare och får då tillbaka sina rapporter.",
+            ngettext("%(num)d rapport finns; de sparas och åtagandet avaktiveras. %(org)s kan göras ansvarig igen "
+                     "senare och får då tillbaka sina rapporter.",
+                     "%(num)d rapporter finns; de sparas och åtagandet avaktiveras. %(org)s kan göras ansvarig igen "
+                     "senare och får då tillbaka sina rapporter.", count, org=organisation.short_name),
             reports=count,
         )
     deactivate_commitment(session, commitment=commitment, actor=actor)

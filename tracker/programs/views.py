@@ -8,7 +8,8 @@ that assigns organisations replaces itself for htmx requests (told apart by
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from pydantic import ValidationError as ModelError
@@ -55,7 +56,7 @@ def add_goal(program: str):
             session.rollback()
             _show_error(form, error)
         else:
-            flash(f"{_goal_name(goal)} är tillagt.")
+            flash(_goal_added(goal))
             return _to_program(prog, f"goal-{goal.id}")
     return _program_page(prog, status=422, new_goal=scope_ids(form, "new-goal"))
 
@@ -75,7 +76,7 @@ def edit_goal(program: str, goal_id: int):
             session.rollback()
             _show_error(form, error)
         else:
-            flash(f"{_goal_name(goal)} är sparat.")
+            flash(_goal_saved(goal))
             return _to_program(prog, f"goal-{goal.id}")
     return _program_page(prog, status=422, goal_forms={goal_id: scope_ids(form, f"goal-{goal_id}")})
 
@@ -96,7 +97,7 @@ def add_activity(program: str, goal_id: int):
             session.rollback()
             _show_error(form, error)
         else:
-            flash(f"Aktiviteten är tillagd. {_time_frame_text(prog, activity.time_frame)}")
+            flash(_("Aktiviteten är tillagd. %(time_frame)s", time_frame=_time_frame_text(prog, activity.time_frame)))
             return _to_program(prog, f"activity-{activity.id}")
     return _activity_page(prog, goal, form, activity=None)
 
@@ -124,7 +125,7 @@ def edit_activity(program: str, activity_id: int):
             session.rollback()
             _show_error(form, error)
         else:
-            flash(f"Aktiviteten är sparad. {_time_frame_text(prog, activity.time_frame)}")
+            flash(_("Aktiviteten är sparad. %(time_frame)s", time_frame=_time_frame_text(prog, activity.time_frame)))
             return _to_program(prog, f"activity-{activity.id}")
     return _activity_page(prog, goal, form, activity=activity)
 
@@ -137,8 +138,8 @@ def deactivate_activity(program: str, activity_id: int):
     activity, _goal = _activity_or_404(prog, activity_id)
     service.deactivate_activity(session, activity=activity, actor=current_user)
     session.commit()
-    flash(f"Aktiviteten ”{activity.title}” är avslutad. Åtaganden och rapporter finns kvar, "
-          "och aktiviteten kan återaktiveras under Avslutade aktiviteter.")
+    flash(_("Aktiviteten ”%(activity)s” är avslutad. Åtaganden och rapporter finns kvar, och aktiviteten kan "
+            "återaktiveras under Avslutade aktiviteter.", activity=activity.title))
     return _to_program(prog, "deactivated")
 
 
@@ -150,7 +151,7 @@ def reactivate_activity(program: str, activity_id: int):
     activity, _goal = _activity_or_404(prog, activity_id)
     service.reactivate_activity(session, activity=activity, actor=current_user)
     session.commit()
-    flash(f"Aktiviteten ”{activity.title}” är återaktiverad.")
+    flash(_("Aktiviteten ”%(activity)s” är återaktiverad.", activity=activity.title))
     return _to_program(prog, f"activity-{activity.id}")
 
 
@@ -168,8 +169,8 @@ def assign(program: str, activity_id: int):
         session.rollback()
         return _responsible_refused(prog, activity, error=str(error), selected=slugs)
     names = ", ".join(o.short_name for o in added)
-    responsible_now = "ansvarig" if len(added) == 1 else "ansvariga"
-    message = f"{names} är nu {responsible_now} för aktiviteten." if added else "De valda var redan ansvariga."
+    message = ngettext("%(names)s är nu ansvarig för aktiviteten.", "%(names)s är nu ansvariga för aktiviteten.",
+                       len(added), names=names) if added else _("De valda var redan ansvariga.")
     return _responsible_done(prog, activity, message)
 
 
@@ -196,8 +197,14 @@ def unassign(program: str, activity_id: int, slug: str):
             return _responsible_fragment(prog, activity, status=409, problem=str(error))
         flash(str(error))
         return _to_program(prog, f"activity-{activity.id}")
-    kept_text = f" Åtagandet är avaktiverat; {service.reports_phrase(kept)} kvar." if kept else ""
-    return _responsible_done(prog, activity, f"{org.short_name} är inte längre ansvarig för aktiviteten.{kept_text}")
+    if kept:
+        message = ngettext("%(org)s är inte längre ansvarig för aktiviteten. Åtagandet är avaktiverat; "
+                           "%(num)d rapport finns kvar.",
+                           "%(org)s är inte längre ansvarig för aktiviteten. Åtagandet är avaktiverat; "
+                           "%(num)d rapporter finns kvar.", kept, org=org.short_name)
+    else:
+        message = _("%(org)s är inte längre ansvarig för aktiviteten.", org=org.short_name)
+    return _responsible_done(prog, activity, message)
 
 
 # Reading the request
@@ -220,8 +227,16 @@ def _wants_fragment() -> bool:
 
 # Building what the templates show
 
-def _goal_name(goal: Goal) -> str:
-    return f"Mål {goal.number}" if goal.number else f"Målet ”{goal.title}”"
+def _goal_added(goal: Goal) -> str:
+    if goal.number:
+        return _("Mål %(number)s är tillagt.", number=goal.number)
+    return _("Målet ”%(title)s” är tillagt.", title=goal.title)
+
+
+def _goal_saved(goal: Goal) -> str:
+    if goal.number:
+        return _("Mål %(number)s är sparat.", number=goal.number)
+    return _("Målet ”%(title)s” är sparat.", title=goal.title)
 
 
 def _time_frame_text(program: Program, text: str) -> str:
@@ -229,8 +244,9 @@ def _time_frame_text(program: Program, text: str) -> str:
     frame = service.time_frame_for(program, text)
     dates = f"{format_date(frame.starts_on, 'd MMMM y')} – {format_date(frame.ends_on, 'd MMMM y')}"
     if frame.parsed:
-        return f"Tidsperioden ”{text}” tolkas som {dates}."
-    return f"Tidsperioden ”{text}” kunde inte tolkas och tolkas som hela programperioden ({dates})."
+        return _("Tidsperioden ”%(text)s” tolkas som %(dates)s.", text=text, dates=dates)
+    return _("Tidsperioden ”%(text)s” kunde inte tolkas och tolkas som hela programperioden (%(dates)s).",
+             text=text, dates=dates)
 
 
 def _show_error(form, error: Exception) -> None:
@@ -268,7 +284,7 @@ def _activity_page(program: Program, goal: Goal, form: ActivityForm, *, activity
     reading = (_time_frame_text(program, text), service.time_frame_for(program, text).parsed) if text else None
     status = 422 if form.errors else 200
     return render_template("programs/activity_form.html", program=program, goal=goal, form=form,
-                           activity=activity, goal_name=_goal_name(goal), reading=reading), status
+                           activity=activity, reading=reading), status
 
 
 def _responsible(program: Program, activity: Activity, **state) -> Responsible:

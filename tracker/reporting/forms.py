@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 from tracker.organisations.models import Organisation
 from tracker.reporting import service
 from tracker.reporting.models import (
@@ -86,11 +88,11 @@ class ReportEditor:
         return self.editable and previous is not None and bool(previous.comment or previous.next_steps)
 
     def name_of(self, user_id: int | None) -> str:
-        return self.names.get(user_id, "okänd användare") if user_id else "okänd användare"
+        return self.names[user_id] if user_id in self.names else _("okänd användare")
 
     @staticmethod
     def state_label(report: StatusReport) -> str:
-        return REPORT_STATE_LABELS[ReportState(report.state)]
+        return _(REPORT_STATE_LABELS[ReportState(report.state)])
 
 
 @dataclass

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from tracker.db import UTCDateTime, utcnow
+from tracker.i18n import N_
 
 
 class PeriodState(StrEnum):
@@ -17,9 +18,9 @@ class PeriodState(StrEnum):
 
 
 PERIOD_STATE_LABELS = {
-    PeriodState.upcoming: "Kommande",
-    PeriodState.open: "Öppen",
-    PeriodState.closed: "Stängd",
+    PeriodState.upcoming: N_("Kommande"),
+    PeriodState.open: N_("Öppen"),
+    PeriodState.closed: N_("Stängd"),
 }
 
 
@@ -60,11 +61,11 @@ class ReportStatus(StrEnum):
 
 # Labels and symbols: status is never shown by colour alone.
 STATUS_LABELS = {
-    ReportStatus.not_started: "Ej påbörjad",
-    ReportStatus.in_progress: "Pågår",
-    ReportStatus.deviation: "Pågår med avvikelse",
-    ReportStatus.done: "Genomförd",
-    ReportStatus.cancelled: "Utgår",
+    ReportStatus.not_started: N_("Ej påbörjad"),
+    ReportStatus.in_progress: N_("Pågår"),
+    ReportStatus.deviation: N_("Pågår med avvikelse"),
+    ReportStatus.done: N_("Genomförd"),
+    ReportStatus.cancelled: N_("Utgår"),
 }
 STATUS_SYMBOLS = {
     ReportStatus.not_started: "○",
@@ -81,7 +82,7 @@ class ReportState(StrEnum):
     submitted = "submitted"
 
 
-REPORT_STATE_LABELS = {ReportState.draft: "Utkast", ReportState.submitted: "Inlämnad"}
+REPORT_STATE_LABELS = {ReportState.draft: N_("Utkast"), ReportState.submitted: N_("Inlämnad")}
 
 
 class StatusReportContent(SQLModel):

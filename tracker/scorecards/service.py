@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from sqlmodel import Session, and_, or_, select
 
+from tracker.i18n import N_
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.reporting import service as reporting
@@ -29,7 +30,7 @@ TRAIL_LENGTH = 6
 PROGRESS = {ReportStatus.not_started: 0, ReportStatus.deviation: 1, ReportStatus.in_progress: 2,
             ReportStatus.done: 3}
 NOT_OVERDUE = {ReportStatus.done, ReportStatus.cancelled}
-NOT_REPORTED = "Ej rapporterad"
+NOT_REPORTED = N_("Ej rapporterad")
 
 
 class Change(StrEnum):
@@ -41,11 +42,11 @@ class Change(StrEnum):
 
 
 CHANGE_LABELS = {
-    Change.up: "Förbättrad",
-    Change.down: "Försämrad",
-    Change.same: "Oförändrad",
-    Change.changed: "Ändrad",
-    Change.first: "Ingen rapport förra tertialen",
+    Change.up: N_("Förbättrad"),
+    Change.down: N_("Försämrad"),
+    Change.same: N_("Oförändrad"),
+    Change.changed: N_("Ändrad"),
+    Change.first: N_("Ingen rapport förra tertialen"),
 }
 CHANGE_SYMBOLS = {Change.up: "↑", Change.down: "↓", Change.same: "=", Change.changed: "↔", Change.first: "+"}
 
@@ -56,8 +57,8 @@ class TextChange(StrEnum):
 
 
 TEXT_CHANGE_LABELS = {
-    TextChange.new: "Ny text",
-    TextChange.unchanged: "Oförändrad text från förra tertialen",
+    TextChange.new: N_("Ny text"),
+    TextChange.unchanged: N_("Oförändrad text från förra tertialen"),
 }
 
 
