@@ -11,6 +11,7 @@ from tests.conftest import _HASH
 from tracker.accounts.models import Role, User, UserOrganisation
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Commitment
+from tracker.reporting import editing
 from tracker.reporting import service as reporting
 from tracker.reporting.models import PeriodState, ReportState
 
@@ -35,7 +36,7 @@ def open_tertial(live_app):
         _add_user(session, Role.contact, "bo@example.se", [farsta])
         _add_user(session, Role.coordinator, "samordnare@example.se")
         _add_user(session, Role.reader, "lasare@example.se")
-        rows = reporting.organisation_reports(session, organisation_id=farsta.id, period=period)[0].rows
+        rows = editing.organisation_reports(session, organisation_id=farsta.id, period=period)[0].rows
         session.commit()
         return [row.commitment.id for row in rows]
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from tests.conftest import _HASH
 from tracker.accounts.models import Role, User, UserOrganisation
 from tracker.organisations.models import Organisation
+from tracker.reporting import editing
 from tracker.reporting import service as reporting
 from tracker.reporting.models import PeriodState, ReportState, ReportStatus, StatusReport
 
@@ -33,7 +34,7 @@ def farsta_open(live_app):
         session.add_all([period, user])
         session.flush()
         session.add(UserOrganisation(user_id=user.id, organisation_id=farsta.id))
-        first = reporting.organisation_reports(session, organisation_id=farsta.id, period=period)[0].rows[0]
+        first = editing.organisation_reports(session, organisation_id=farsta.id, period=period)[0].rows[0]
         session.commit()
         return first.commitment.id
 

@@ -6,7 +6,7 @@ import re
 import time_machine
 
 from tracker.accounts.models import Role
-from tracker.followup import service
+from tracker.followup.compliance import compliance
 from tracker.reporting import service as reporting
 from tracker.reporting.models import ReportStatus, StatusReportContent
 
@@ -15,7 +15,7 @@ from .test_overview import text
 
 
 def rows_by_slug(session, scenario, **options):
-    rows, total = service.compliance(session, period=scenario.period, **options)
+    rows, total = compliance(session, period=scenario.period, **options)
     return {row.organisation.slug: row for row in rows}, total
 
 
@@ -68,7 +68,7 @@ def test_save_recorded_only_on_the_report_counts_too(session, scenario, make_use
 
 
 def test_sorting_by_share_puts_the_lowest_first(session, scenario):
-    rows, _total = service.compliance(session, period=scenario.period, sort="share")
+    rows, _total = compliance(session, period=scenario.period, sort="share")
 
     assert [r.organisation.slug for r in rows][:2] == ["bromma", "spanga"]
     assert [r.share for r in rows] == sorted(r.share for r in rows)

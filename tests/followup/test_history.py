@@ -7,7 +7,7 @@ import pytest
 
 from tracker.accounts.models import Role
 from tracker.audit.models import AuditEvent
-from tracker.followup import service
+from tracker.followup.history import commitment_history
 from tracker.reporting.models import PeriodReopening, ReportState, ReportStatus, StatusReport, StatusReportVersion
 
 from .conftest import add_activity, commit_to, utc
@@ -56,7 +56,7 @@ def history(session, scenario, make_user):
 
 def test_history_lists_every_event_oldest_first(session, scenario, history):
     commitment, anna = history
-    result = service.commitment_history(session, commitment)
+    result = commitment_history(session, commitment)
 
     assert [(e.kind, e.title, e.period.code if e.period else None) for e in result.events] == [
         ("audit", "Organisationen blev ansvarig för aktiviteten", None),
@@ -72,7 +72,7 @@ def test_history_lists_every_event_oldest_first(session, scenario, history):
 
 def test_history_shows_what_changed_between_consecutive_versions(session, scenario, history):
     commitment, _anna = history
-    events = [e for e in service.commitment_history(session, commitment).events if e.kind == "version"]
+    events = [e for e in commitment_history(session, commitment).events if e.kind == "version"]
 
     assert [(c.field, c.before, c.after) for c in events[1].changes] == [
         ("status", "not_started", "in_progress"), ("comment", "Affischer.", "Affischer i tunnelbanan."),
@@ -84,7 +84,7 @@ def test_history_shows_what_changed_between_consecutive_versions(session, scenar
 
 def test_history_summarises_each_tertial_and_flags_an_unchanged_copy(session, scenario, history):
     commitment, _anna = history
-    tertials = service.commitment_history(session, commitment).tertials
+    tertials = commitment_history(session, commitment).tertials
 
     assert [(t.period.code, t.versions, t.unchanged) for t in tertials] == [("2023-T3", 2, False), ("2024-T1", 2, True)]
 

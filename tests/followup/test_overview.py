@@ -7,19 +7,20 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tracker.followup import service
 from tracker.followup.filters import NOT_REPORTED, Filters
+from tracker.followup.overview import ActivityFollowup, build_overview
+from tracker.followup.service import choose_period
 from tracker.reporting.models import PeriodState
 
 from .conftest import PROGRAM
 
 
 def overview(session, scenario, **filters):
-    return service.build_overview(session, program=scenario.program, period=scenario.period,
-                                  filters=Filters(**filters))
+    return build_overview(session, program=scenario.program, period=scenario.period,
+                          filters=Filters(**filters))
 
 
-def by_title(result) -> dict[str, service.ActivityFollowup]:
+def by_title(result) -> dict[str, ActivityFollowup]:
     return {a.activity.title: a for a in result.activities}
 
 
@@ -100,7 +101,7 @@ def test_without_an_open_tertial_the_latest_closed_one_is_shown(client, login, s
     session.add(scenario.period)
     session.commit()
 
-    chosen, _periods = service.choose_period(session, None)
+    chosen, _periods = choose_period(session, None)
 
     assert chosen.code == "2024-T1"
     html = login(scenario.reader).get("/uppfoljning/?period=2023-T3").get_data(as_text=True)

@@ -9,6 +9,7 @@ from tests.scorecards.conftest import counted_queries
 from tracker.accounts.access import ALL_ROLES, allow
 from tracker.accounts.models import Role
 from tracker.organisations import service
+from tracker.programs import editing
 from tracker.programs import service as programs
 from tracker.programs.models import Activity, ActivityBase, Goal
 from tracker.reporting.models import PeriodState, ReportState, ReportStatus, StatusReport
@@ -122,7 +123,7 @@ def test_commitment_counts_leave_out_ended_commitments_and_activities(session, f
     org, _program, c, _p = farsta
     make_org("tom")
     programs.deactivate_commitment(session, commitment=c["Rutin"], actor=None)
-    programs.deactivate_activity(session, activity=session.get(Activity, c["Utbildning"].activity_id), actor=None)
+    editing.deactivate_activity(session, activity=session.get(Activity, c["Utbildning"].activity_id), actor=None)
     session.flush()
     counts = {o.slug: n for o, n in service.list_with_commitment_counts(session)}
     assert counts == {"farsta": 1, "tom": 0}

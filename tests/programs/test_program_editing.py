@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from tracker.accounts.models import Role
 from tracker.audit.models import AuditEvent
-from tracker.programs import service
+from tracker.programs import editing, service
 from tracker.programs.models import (
     Activity,
     ActivityBase,
@@ -277,8 +277,8 @@ def test_others_see_no_edit_controls_and_every_change_is_refused(role, session, 
 
 def test_a_goal_number_taken_at_the_same_moment_is_a_program_error(session, programme, monkeypatch):
     program, _goal, *_ = programme
-    monkeypatch.setattr(service, "_check_goal_number", lambda *args, **kwargs: None)  # lose the race
-    with pytest.raises(service.ProgramError, match="Mål 1 finns redan") as caught:
-        service.add_goal(session, program=program, data=service.GoalCreate(number=1, title="Samtidigt"), actor=None)
+    monkeypatch.setattr(editing, "_check_goal_number", lambda *args, **kwargs: None)  # lose the race
+    with pytest.raises(editing.ProgramError, match="Mål 1 finns redan") as caught:
+        editing.add_goal(session, program=program, data=editing.GoalCreate(number=1, title="Samtidigt"), actor=None)
     assert caught.value.field == "number"
     session.rollback()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tracker.accounts.models import Role
+from tracker.reporting import editing
 from tracker.reporting import service as reporting
 from tracker.reporting.models import (
     PeriodReopening,
@@ -12,7 +13,7 @@ from tracker.reporting.models import (
     ReportStatus,
     StatusReportContent,
 )
-from tracker.reporting.service import InvalidReportError, read_report, validate_report
+from tracker.reporting.rules import InvalidReportError, read_report, validate_report
 
 
 def test_a_plain_draft_breaks_no_rule():
@@ -62,10 +63,10 @@ def test_open_periods_include_a_closed_tertial_reopened_for_the_organisation(ses
     make_period("2024-T3", state=PeriodState.upcoming)
     session.add(PeriodReopening(period_id=reopened.id, organisation_id=farsta.id, reason="Sen"))
     session.flush()
-    assert [p.code for p in reporting.open_periods_for(session, farsta.id)] == ["2024-T1", "2024-T2"]
-    assert reporting.open_periods_for(session, bromma.id) == [open_now]
-    assert reporting.default_period_for(session, bromma.id) == open_now
-    assert reporting.next_period(session).code == "2024-T3"
+    assert [p.code for p in editing.open_periods_for(session, farsta.id)] == ["2024-T1", "2024-T2"]
+    assert editing.open_periods_for(session, bromma.id) == [open_now]
+    assert editing.default_period_for(session, bromma.id) == open_now
+    assert editing.next_period(session).code == "2024-T3"
 
 
 def test_default_period_without_open_tertial_is_the_latest_closed(session, make_org, make_period):
@@ -73,7 +74,7 @@ def test_default_period_without_open_tertial_is_the_latest_closed(session, make_
     make_period("2023-T3", state=PeriodState.closed)
     latest = make_period("2024-T1", state=PeriodState.closed)
     make_period("2024-T2", state=PeriodState.upcoming)
-    assert reporting.default_period_for(session, org.id) == latest
+    assert editing.default_period_for(session, org.id) == latest
 
 
 @pytest.fixture
@@ -83,41 +84,41 @@ def contact(make_user, make_org):
 
 def test_report_on_keeps_a_submitted_report_submitted(session, make_commitment, make_period, contact):
     commitment, period = make_commitment(), make_period()
-    reporting.report_on(session, commitment=commitment, period=period, actor=contact, expected_version=None,
-                        values={"status": "done"}, submit=True)
+    editing.report_on(session, commitment=commitment, period=period, actor=contact, expected_version=None,
+                      values={"status": "done"}, submit=True)
     with pytest.raises(InvalidReportError):
-        reporting.report_on(session, commitment=commitment, period=period, actor=contact, expected_version=1,
-                            values={"comment": "utan status"})
-    report = reporting.report_on(session, commitment=commitment, period=period, actor=contact, expected_version=1,
-                                 values={"status": "done", "comment": "rättat"})
+        editing.report_on(session, commitment=commitment, period=period, actor=contact, expected_version=1,
+                          values={"comment": "utan status"})
+    report = editing.report_on(session, commitment=commitment, period=period, actor=contact, expected_version=1,
+                               values={"status": "done", "comment": "rättat"})
     assert (report.version, report.state, report.comment) == (2, ReportState.submitted, "rättat")
 
 
 def test_report_on_a_closed_tertial_says_which(session, make_commitment, make_period, contact):
     upcoming = make_period("2024-T3", state=PeriodState.upcoming)
     with pytest.raises(reporting.PeriodClosedError, match="Tertial 3 2024 har inte öppnat för rapportering än."):
-        reporting.report_on(session, commitment=make_commitment(), period=upcoming, actor=contact,
-                            expected_version=None, values={"status": "done"})
+        editing.report_on(session, commitment=make_commitment(), period=upcoming, actor=contact,
+                          expected_version=None, values={"status": "done"})
 
 
 def test_submit_all_is_all_or_nothing(session, make_org, make_activity, make_commitment, make_period, contact):
     org, period = make_org(), make_period()
     done, empty, missing = (make_commitment(organisation=org, activity=make_activity(title=t)) for t in "ABC")
     for commitment, content in ((done, {"status": "done"}), (empty, {"comment": "Ingen status"})):
-        reporting.report_on(session, commitment=commitment, period=period, actor=contact, expected_version=None,
-                            values=content)
-    with pytest.raises(reporting.ReportsNotSubmittedError) as refused:
-        reporting.submit_all(session, organisation_id=org.id, period=period, actor=contact)
+        editing.report_on(session, commitment=commitment, period=period, actor=contact, expected_version=None,
+                          values=content)
+    with pytest.raises(editing.ReportsNotSubmittedError) as refused:
+        editing.submit_all(session, organisation_id=org.id, period=period, actor=contact)
     assert {row.commitment.id: errors for row, errors in refused.value.problems} == {
         empty.id: {"status": "Välj en status innan du lämnar in."},
         missing.id: {"status": "Ingen rapport är sparad än. Välj en status och spara."},
     }
     assert reporting.get_report(session, done.id, period.id).state == ReportState.draft
 
-    reporting.report_on(session, commitment=empty, period=period, actor=contact, expected_version=1,
-                        values={"status": "in_progress"})
-    reporting.report_on(session, commitment=missing, period=period, actor=contact, expected_version=None,
-                        values={"status": "not_started"}, submit=True)
-    submitted = reporting.submit_all(session, organisation_id=org.id, period=period, actor=contact)
+    editing.report_on(session, commitment=empty, period=period, actor=contact, expected_version=1,
+                      values={"status": "in_progress"})
+    editing.report_on(session, commitment=missing, period=period, actor=contact, expected_version=None,
+                      values={"status": "not_started"}, submit=True)
+    submitted = editing.submit_all(session, organisation_id=org.id, period=period, actor=contact)
     assert sorted(r.commitment_id for r in submitted) == sorted([done.id, empty.id])
     assert all(r.state == ReportState.submitted and r.submitted_by_id == contact.id for r in submitted)

@@ -16,7 +16,11 @@ from tracker.accounts.access import READERS, allow, check_org
 from tracker.accounts.models import Role
 from tracker.db import get_session
 from tracker.followup import service
+from tracker.followup.compliance import COMPLIANCE_SORTS
+from tracker.followup.compliance import compliance as organisation_compliance
 from tracker.followup.filters import STATUS_CHOICES, Filters
+from tracker.followup.history import commitment_history, get_commitment
+from tracker.followup.overview import build_overview, get_activity
 
 bp = Blueprint("followup", __name__, url_prefix="/uppfoljning")
 
@@ -35,8 +39,8 @@ def overview():
     program, programs, period, periods = _choices()
     filters = Filters.from_args(request.args)
     page = request.args.get("sida", "1")
-    result = (service.build_overview(session, program=program, period=period, filters=filters,
-                                     page=int(page) if page.isdigit() else 1, page_size=PAGE_SIZE)
+    result = (build_overview(session, program=program, period=period, filters=filters,
+                             page=int(page) if page.isdigit() else 1, page_size=PAGE_SIZE)
               if program and period else None)
     return render_template("followup/overview.html", overview=result, programs=programs, periods=periods,
                            program=program, period=period, filters=result.filters if result else filters,
@@ -48,13 +52,13 @@ def overview():
 def activity(activity_id: int):
     """Show, per responsible organisation, an activity's status, comment, next steps and support needed."""
     session = get_session()
-    found = service.get_activity(session, activity_id) or abort(404)
+    found = get_activity(session, activity_id) or abort(404)
     activity, program = found
     period, _periods = _period()
     if period is None:
         abort(404)
-    result = service.build_overview(session, program=program, period=period,
-                                    filters=Filters.from_args(request.args), activity_id=activity_id)
+    result = build_overview(session, program=program, period=period,
+                            filters=Filters.from_args(request.args), activity_id=activity_id)
     followup = result.activities[0] if result.activities else None
     context = {"overview": result, "activity": activity, "followup": followup, "show_drafts": _sees_drafts()}
     if htmx.target == f"activity-{activity_id}-detail" and not htmx.boosted:
@@ -69,9 +73,9 @@ def compliance():
     session = get_session()
     period, periods = _period()
     sort = request.args.get("sort", "organisation")
-    rows, total = service.compliance(session, period=period, sort=sort) if period else ([], None)
+    rows, total = organisation_compliance(session, period=period, sort=sort) if period else ([], None)
     return render_template("followup/compliance.html", period=period, periods=periods, rows=rows, total=total,
-                           sort=sort if sort in service.COMPLIANCE_SORTS else "organisation")
+                           sort=sort if sort in COMPLIANCE_SORTS else "organisation")
 
 
 @bp.get("/atagande/<int:commitment_id>")
@@ -79,9 +83,9 @@ def compliance():
 def history(commitment_id: int):
     """Show every saved version of a commitment's reports across tertials, and its assignment events."""
     session = get_session()
-    commitment = service.get_commitment(session, commitment_id) or abort(404)
+    commitment = get_commitment(session, commitment_id) or abort(404)
     check_org(current_user, commitment.organisation_id)
-    return render_template("followup/history.html", history=service.commitment_history(session, commitment))
+    return render_template("followup/history.html", history=commitment_history(session, commitment))
 
 
 # Reading the request

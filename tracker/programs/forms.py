@@ -1,7 +1,7 @@
 """Forms for changing goals and activities; messages in the user's language, shown beside each field.
 
-The forms read and check what was typed; the service's input models
-(GoalCreate, ActivityUpdate, …) are what the service accepts.
+The forms read and check what was typed; the input models in `editing`
+(GoalCreate, ActivityUpdate, …) are what its operations accept.
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from wtforms import Field, Form, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from tracker.organisations.models import Organisation
+from tracker.programs.editing import ActivityCreate, ActivityUpdate, GoalCreate, GoalUpdate, ProgramError
 from tracker.programs.models import Activity, Program
-from tracker.programs.service import ActivityCreate, ActivityUpdate, GoalCreate, GoalUpdate, ProgramError
 
 REQUIRED = _l("Fältet måste fyllas i.")
 

@@ -18,7 +18,7 @@ from tracker import htmx
 from tracker.accounts.access import ALL_ROLES, COORDINATORS, allow
 from tracker.db import get_session
 from tracker.organisations import service as organisations
-from tracker.programs import service
+from tracker.programs import editing, service
 from tracker.programs.forms import (
     ActivityForm,
     GoalForm,
@@ -50,9 +50,9 @@ def add_goal(program: str):
     form = GoalForm()
     if form.validate_on_submit():
         try:
-            goal = service.add_goal(session, program=prog, data=form.to_create(), actor=current_user)
+            goal = editing.add_goal(session, program=prog, data=form.to_create(), actor=current_user)
             session.commit()
-        except (service.ProgramError, ModelError) as error:
+        except (editing.ProgramError, ModelError) as error:
             session.rollback()
             _show_error(form, error)
         else:
@@ -70,9 +70,9 @@ def edit_goal(program: str, goal_id: int):
     form = GoalForm()
     if form.validate_on_submit():
         try:
-            service.update_goal(session, goal=goal, program=prog, data=form.to_update(), actor=current_user)
+            editing.update_goal(session, goal=goal, program=prog, data=form.to_update(), actor=current_user)
             session.commit()
-        except (service.ProgramError, ModelError) as error:
+        except (editing.ProgramError, ModelError) as error:
             session.rollback()
             _show_error(form, error)
         else:
@@ -90,10 +90,10 @@ def add_activity(program: str, goal_id: int):
     form = ActivityForm()
     if form.validate_on_submit():
         try:
-            activity = service.add_activity(session, goal=goal, program=prog, data=form.to_create(),
+            activity = editing.add_activity(session, goal=goal, program=prog, data=form.to_create(),
                                             actor=current_user)
             session.commit()
-        except (service.ProgramError, ModelError) as error:
+        except (editing.ProgramError, ModelError) as error:
             session.rollback()
             _show_error(form, error)
         else:
@@ -118,10 +118,10 @@ def edit_activity(program: str, activity_id: int):
     form = ActivityForm()
     if form.validate_on_submit():
         try:
-            service.update_activity(session, activity=activity, program=prog, data=form.to_update(),
+            editing.update_activity(session, activity=activity, program=prog, data=form.to_update(),
                                     actor=current_user)
             session.commit()
-        except (service.ProgramError, ModelError) as error:
+        except (editing.ProgramError, ModelError) as error:
             session.rollback()
             _show_error(form, error)
         else:
@@ -136,7 +136,7 @@ def deactivate_activity(program: str, activity_id: int):
     """Take an activity out of the programme; commitments and reports are kept."""
     session, prog = get_session(), _program_or_404(program)
     activity, _goal = _activity_or_404(prog, activity_id)
-    service.deactivate_activity(session, activity=activity, actor=current_user)
+    editing.deactivate_activity(session, activity=activity, actor=current_user)
     session.commit()
     flash(_("Aktiviteten ”%(activity)s” är avslutad. Åtaganden och rapporter finns kvar, och aktiviteten kan "
             "återaktiveras under Avslutade aktiviteter.", activity=activity.title))
@@ -149,7 +149,7 @@ def reactivate_activity(program: str, activity_id: int):
     """Bring a deactivated activity back into the programme."""
     session, prog = get_session(), _program_or_404(program)
     activity, _goal = _activity_or_404(prog, activity_id)
-    service.reactivate_activity(session, activity=activity, actor=current_user)
+    editing.reactivate_activity(session, activity=activity, actor=current_user)
     session.commit()
     flash(_("Aktiviteten ”%(activity)s” är återaktiverad.", activity=activity.title))
     return _to_program(prog, f"activity-{activity.id}")
@@ -163,9 +163,9 @@ def assign(program: str, activity_id: int):
     activity, _goal = _activity_or_404(prog, activity_id)
     slugs = request.form.getlist("organisation")
     try:
-        added = service.assign_by_slugs(session, activity=activity, slugs=slugs, actor=current_user)
+        added = editing.assign_by_slugs(session, activity=activity, slugs=slugs, actor=current_user)
         session.commit()
-    except service.ProgramError as error:
+    except editing.ProgramError as error:
         session.rollback()
         return _responsible_refused(prog, activity, error=str(error), selected=slugs)
     names = ", ".join(o.short_name for o in added)
@@ -182,16 +182,16 @@ def unassign(program: str, activity_id: int, slug: str):
     activity, _goal = _activity_or_404(prog, activity_id)
     org = organisations.get_by_slug(session, slug) or abort(404)
     try:
-        kept = service.unassign(session, activity=activity, organisation=org, actor=current_user,
+        kept = editing.unassign(session, activity=activity, organisation=org, actor=current_user,
                                 confirmed=request.form.get("confirm") == "1")
         session.commit()
-    except service.ConfirmationNeeded as need:
+    except editing.ConfirmationNeeded as need:
         session.rollback()
         if _wants_fragment():
             return _responsible_fragment(prog, activity, confirm=org, confirm_text=str(need))
         return render_template("programs/confirm_unassign.html", program=prog, activity=activity,
                                organisation=org, text=str(need))
-    except service.ProgramError as error:
+    except editing.ProgramError as error:
         session.rollback()
         if _wants_fragment():
             return _responsible_fragment(prog, activity, status=409, problem=str(error))

@@ -1,6 +1,6 @@
 """What the report editors show: the saved report or the user's own unsaved text, and what went wrong.
 
-Rules live in `service` (read_report, validate_report); these classes only
+Rules live in `rules` (read_report, validate_report); these classes only
 carry state to the templates. Field names are plain (`status`, `comment`, …);
 ids are made unique per commitment (`c12-comment`).
 """
@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from tracker.organisations.models import Organisation
 from tracker.reporting import service
+from tracker.reporting.editing import GoalReports, ReportRow
 from tracker.reporting.models import (
     REPORT_STATE_LABELS,
     ReportingPeriod,
@@ -19,7 +20,6 @@ from tracker.reporting.models import (
     StatusReport,
     StatusReportContent,
 )
-from tracker.reporting.service import GoalReports, ReportRow
 
 ORIGINS = ("mine", "org")  # the page a plain form post returns to
 FIELD_ORDER = ("status", "comment", "next_steps", "support_needed", "support_text")

@@ -18,10 +18,10 @@ from tracker.accounts.models import Role
 from tracker.db import get_session
 from tracker.organisations import service as organisations
 from tracker.organisations.models import Organisation
-from tracker.reporting import service
+from tracker.reporting import editing, rules, service
+from tracker.reporting.editing import ReportRow
 from tracker.reporting.forms import Notice, OrganisationSection, ReportEditor, origin_of, parse_version
 from tracker.reporting.models import ReportingPeriod, ReportState, StatusReport, StatusReportContent
-from tracker.reporting.service import ReportRow
 
 bp = Blueprint("reporting", __name__)
 
@@ -43,7 +43,7 @@ def organisation(slug: str):
     """Show an organisation's reports for a tertial, editable while it is open for the organisation."""
     org = _organisation_or_404(slug)
     code = request.args.get("period")
-    period = _period_or_404(code) if code else service.default_period_for(get_session(), org.id)
+    period = _period_or_404(code) if code else editing.default_period_for(get_session(), org.id)
     return _organisation_page(org, period)
 
 
@@ -55,7 +55,7 @@ def save(commitment_id: int, period: str):
     row, tertial = _reportable(commitment_id, period)
     expected = _version_arg()
     try:
-        report = service.report_on(
+        report = editing.report_on(
             session, commitment=row.commitment, period=tertial, values=request.form, actor=current_user,
             expected_version=expected, submit=request.form.get("action") == "submit",
         )
@@ -76,10 +76,10 @@ def save(commitment_id: int, period: str):
 def copy_previous(commitment_id: int, period: str):
     """Fill the form with last tertial's comment and next steps as a starting point; nothing is saved."""
     row, tertial = _reportable(commitment_id, period)
-    content, _errors = service.form_content(request.form)
+    content, _errors = rules.form_content(request.form)
     editor = _editor(row, tertial, content=content, version=_version_arg())
     if not editor.editable:
-        closed = service.closed_message(tertial)
+        closed = editing.closed_message(tertial)
         editor.notice = Notice("closed", _("%(closed)s Ingenting kopierades.", closed=closed))
         return _show(editor, 409, editor.notice.text)
     previous = row.previous
@@ -102,7 +102,7 @@ def submit_all(slug: str, period: str):
     origin = origin_of(request.form.get("from"))
     reports, problems = [], []
     try:
-        reports = service.submit_all(session, organisation_id=org.id, period=tertial, actor=current_user)
+        reports = editing.submit_all(session, organisation_id=org.id, period=tertial, actor=current_user)
         session.commit()
     except service.ReportingError as error:
         session.rollback()
@@ -134,7 +134,7 @@ def _all_submitted(org: Organisation, reports: list[StatusReport]) -> Notice:
 
 
 def _not_submitted(error: service.ReportingError) -> tuple[Notice, int]:
-    if isinstance(error, service.ReportsNotSubmittedError):
+    if isinstance(error, editing.ReportsNotSubmittedError):
         return Notice("error", _("Ingenting lämnades in. %(count)s av åtagandena behöver rättas först.",
                                  count=len(error.problems))), 422
     if isinstance(error, service.PeriodClosedError):
@@ -162,7 +162,7 @@ def _period_or_404(code: str) -> ReportingPeriod:
 def _reportable(commitment_id: int, code: str) -> tuple[ReportRow, ReportingPeriod]:
     """The commitment and tertial of the URL; 404 if either is unknown, 403 if not the user's."""
     period = _period_or_404(code)
-    row = service.commitment_row(get_session(), commitment_id, period=period) or abort(404)
+    row = editing.commitment_row(get_session(), commitment_id, period=period) or abort(404)
     check_org(current_user, row.commitment.organisation_id, report=True)
     return row, period
 
@@ -208,7 +208,7 @@ def _section(org: Organisation, period: ReportingPeriod | None, *, origin: str, 
         return section
     overrides = {cid: e for cid, e in (overrides or {}).items() if e.period.id == period.id}
     section.editable = service.period_open_for(session, period, org.id)
-    goals = service.organisation_reports(session, organisation_id=org.id, period=period)
+    goals = editing.organisation_reports(session, organisation_id=org.id, period=period)
     reports = [row.report for goal in goals for row in goal.rows if row.report is not None]
     names = service.user_names(session, [r.updated_by_id for r in reports] + [r.submitted_by_id for r in reports])
     previous = service.previous_period(session, period)
@@ -230,15 +230,15 @@ def _section(org: Organisation, period: ReportingPeriod | None, *, origin: str, 
 def _my_page(*, replace: OrganisationSection | None = None, status: int = 200):
     session = get_session()
     sections = []
-    for org in service.organisations(session, org_ids_of(current_user)):
+    for org in editing.organisations(session, org_ids_of(current_user)):
         if replace is not None and replace.organisation.id == org.id:
             sections.append(replace)
             continue
-        open_now = service.open_periods_for(session, org.id)
+        open_now = editing.open_periods_for(session, org.id)
         sections.append(_section(org, open_now[0] if open_now else None, origin="mine", others=open_now[1:]))
     any_open = any(s.period for s in sections)
     return render_template("reporting/my_commitments.html", sections=sections, any_open=any_open,
-                           next_period=None if any_open else service.next_period(session)), status
+                           next_period=None if any_open else editing.next_period(session)), status
 
 
 def _organisation_page(org: Organisation, period: ReportingPeriod | None, *,
@@ -257,7 +257,7 @@ def _page(origin: str, section: OrganisationSection, *, status: int):
 
 
 def _is_mine(section: OrganisationSection) -> bool:
-    open_now = service.open_periods_for(get_session(), section.organisation.id)
+    open_now = editing.open_periods_for(get_session(), section.organisation.id)
     return bool(open_now) and section.period is not None and open_now[0].id == section.period.id
 
 
@@ -265,9 +265,9 @@ def _is_mine(section: OrganisationSection) -> bool:
 
 def _refused(commitment_id: int, period: ReportingPeriod, error: service.ReportingError, expected: int | None):
     """Show the user's own text again with why it was not saved (422 rules, 409 conflict or closed)."""
-    row = service.commitment_row(get_session(), commitment_id, period=period)
-    content, _read_errors = service.form_content(request.form)
-    if isinstance(error, service.InvalidReportError):
+    row = editing.commitment_row(get_session(), commitment_id, period=period)
+    content, _read_errors = rules.form_content(request.form)
+    if isinstance(error, rules.InvalidReportError):
         editor = _editor(row, period, content=error.content, version=expected, errors=error.errors)
         editor.notice = Notice("error", _("Rapporten sparades inte. Rätta det som är markerat."))
         return _show(editor, 422, ngettext("Rapporten sparades inte: %(num)d fel",

@@ -1,0 +1,84 @@
+"""The rules a status report must follow: reading form values into report content and checking them."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from tracker.reporting.models import ReportStatus, StatusReportContent
+from tracker.reporting.service import ReportingError
+
+
+class InvalidReportError(ReportingError):
+    """Form values that break the reporting rules; `errors` maps each field to a message in Swedish."""
+
+    def __init__(self, errors: dict[str, str], content: StatusReportContent):
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+        self.errors, self.content = errors, content
+
+
+TEXT_LIMITS = {"comment": 5000, "next_steps": 5000, "support_text": 2000}
+REASON_REQUIRED = {
+    ReportStatus.deviation: _l("Skriv i kommentaren varför aktiviteten pågår med avvikelse."),
+    ReportStatus.cancelled: _l("Skriv i kommentaren varför aktiviteten utgår."),
+}
+CHECKED = {"on", "1", "true", "y", "yes", "ja"}
+
+
+def _thousands(number: int) -> str:
+    return f"{number:,}".replace(",", " ")
+
+
+def validate_report(content: StatusReportContent, *, submit: bool) -> dict[str, str]:
+    """Each field that breaks a reporting rule, with a message in Swedish to show beside it."""
+    errors: dict[str, str] = {}
+    for name, limit in TEXT_LIMITS.items():
+        length = len(getattr(content, name) or "")
+        if length > limit:
+            errors[name] = _("Texten får vara högst %(limit)s tecken. Nu är den %(length)s tecken: "
+                             "korta den med %(excess)s.", limit=_thousands(limit), length=_thousands(length),
+                             excess=_thousands(length - limit))
+    if submit and content.status is None:
+        errors["status"] = _("Välj en status innan du lämnar in.")
+    reason = REASON_REQUIRED.get(content.status)
+    if reason and not (content.comment or "").strip():
+        errors.setdefault("comment", str(reason))
+    if content.support_needed and not (content.support_text or "").strip():
+        errors.setdefault("support_text", _("Beskriv vilket stöd ni behöver."))
+    return errors
+
+
+def _text(value: Any) -> str | None:
+    # Browsers send line breaks as CRLF; count them as one character, as the textarea does.
+    text = str(value or "").replace("\r\n", "\n").strip()
+    return text or None
+
+
+def form_content(values: Mapping[str, Any]) -> tuple[StatusReportContent, dict[str, str]]:
+    """Form values as report content, unvalidated (to show back in the form), and what could not be read."""
+    errors: dict[str, str] = {}
+    status = None
+    if raw_status := _text(values.get("status")):
+        try:
+            status = ReportStatus(raw_status)
+        except ValueError:
+            errors["status"] = _("Välj en av statusarna i listan.")
+    content = StatusReportContent.model_construct(
+        status=status,
+        comment=_text(values.get("comment")),
+        next_steps=_text(values.get("next_steps")),
+        support_needed=str(values.get("support_needed") or "").lower() in CHECKED,
+        support_text=_text(values.get("support_text")),
+    )
+    return content, errors
+
+
+def read_report(values: Mapping[str, Any], *, submit: bool) -> StatusReportContent:
+    """Turn form values into validated report content, or raise InvalidReportError."""
+    content, errors = form_content(values)
+    errors = validate_report(content, submit=submit) | errors
+    if errors:
+        raise InvalidReportError(errors, content)
+    return StatusReportContent.model_validate(content.model_dump())
