@@ -8,8 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlmodel import Session, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, func, select
 
 from tracker.followup.filters import NOT_REPORTED, NOT_REPORTED_LABEL, NOT_REPORTED_SYMBOL, Filters
 from tracker.organisations.models import Organisation
@@ -132,6 +134,7 @@ class ActivityFollowup:
     rows: list[CommitmentFollowup] = field(default_factory=list)
     spread: Spread = field(default_factory=Spread)
     responsible: int = 0  # organisations responsible, whether or not the filters show them
+    matched: int = 0  # of those, the commitments the filters pick
 
     @property
     def dom_id(self) -> str:
@@ -205,11 +208,14 @@ def matches(row: CommitmentFollowup, filters: Filters) -> bool:
 
 
 def build_overview(session: Session, *, program: Program, period: ReportingPeriod, filters: Filters,
-                   activity_id: int | None = None, page: int = 1, page_size: int | None = None) -> Overview:
+                   activity_id: int | None = None, page: int = 1, page_size: int | None = None,
+                   rows: bool = True) -> Overview:
     """Goals → activities → the spread of the commitments' statuses in the tertial (six queries).
 
     With `page_size`, only that page of the matching activities is listed; the
-    total spread still counts every matching commitment.
+    total spread still counts every matching commitment. With `rows=False` the
+    per-commitment rows are left out and, where no row is needed (no text
+    search), the counting is done by the database.
     """
     previous = previous_period(session, period)
     goals = session.exec(select(Goal).where(Goal.program_id == program.id)
@@ -226,35 +232,18 @@ def build_overview(session: Session, *, program: Program, period: ReportingPerio
     if activity_id is not None:
         activity_query = activity_query.where(Activity.id == activity_id)
     activities = session.exec(activity_query.order_by(Activity.position, Activity.id)).all()
-    # Plain rows, not ORM objects: a large programme has tens of thousands of
-    # commitments and reports here, and building objects for them dominated the time.
-    organisation_by_id = {o.id: o for o in organisations}
-    pairs = [(c, organisation_by_id[c.organisation_id]) for c in session.exec(_in_program(
-        select(*Commitment.__table__.c).join(Organisation, Commitment.organisation_id == Organisation.id),
-        program, activity_id).order_by(Organisation.name, Organisation.id))]
-    period_ids = [period.id] + ([previous.id] if previous else [])
-    reports = {(r.commitment_id, r.period_id): r for r in session.exec(_in_program(
-        select(*StatusReport.__table__.c).join(Commitment, StatusReport.commitment_id == Commitment.id),
-        program, activity_id).where(StatusReport.period_id.in_(period_ids)))}
-
     by_goal = {g.id: GoalFollowup(goal=g) for g in goals}
     by_activity = {a.id: ActivityFollowup(activity=a, goal=by_goal[a.goal_id].goal) for a in activities}
     total = Spread()
-    for commitment, organisation in pairs:
-        followup = by_activity[commitment.activity_id]
-        followup.responsible += 1
-        row = CommitmentFollowup(
-            commitment=commitment, organisation=organisation, activity=followup.activity, period=period,
-            report=reports.get((commitment.id, period.id)),
-            previous=reports.get((commitment.id, previous.id)) if previous else None,
-        )
-        if matches(row, filters):
-            followup.rows.append(row)
-            followup.spread.add(row)
-            total.add(row)
+    if not rows and activity_id is None and not filters.text:
+        _count_in_sql(session, program=program, period=period, previous=previous, filters=filters,
+                      by_activity=by_activity, total=total)
+    else:
+        _count_rows(session, program=program, period=period, previous=previous, filters=filters,
+                    activity_id=activity_id, organisations=organisations, by_activity=by_activity, total=total)
     shown = [followup for followup in by_activity.values()
              if not (filters.goal and followup.goal.id != filters.goal)
-             and not (filters.selects_commitments and not followup.rows)]
+             and not (filters.selects_commitments and not followup.matched)]
     # Goal order, then activity order, as the programme is read.
     goal_order = {g.id: index for index, g in enumerate(goals)}
     shown.sort(key=lambda f: goal_order[f.goal.id])
@@ -269,6 +258,97 @@ def build_overview(session: Session, *, program: Program, period: ReportingPerio
                     goals=[g for g in by_goal.values() if g.activities], goal_choices=list(goals),
                     organisation_choices=list(organisations), total=total, page=page, pages=pages,
                     activity_count=matching)
+
+
+def _count_rows(session: Session, *, program, period, previous, filters, activity_id, organisations,
+                by_activity, total) -> None:
+    """Build a row per commitment (the detail page lists them; the text filter reads them)."""
+    organisation_by_id = {o.id: o for o in organisations}
+    # Plain rows, not ORM objects: a large programme has tens of thousands of
+    # commitments and reports here, and building objects for them dominated the time.
+    pairs = [(c, organisation_by_id[c.organisation_id]) for c in session.exec(_in_program(
+        select(*Commitment.__table__.c).join(Organisation, Commitment.organisation_id == Organisation.id),
+        program, activity_id).order_by(Organisation.name, Organisation.id))]
+    period_ids = [period.id] + ([previous.id] if previous else [])
+    reports = {(r.commitment_id, r.period_id): r for r in session.exec(_in_program(
+        select(*StatusReport.__table__.c).join(Commitment, StatusReport.commitment_id == Commitment.id),
+        program, activity_id).where(StatusReport.period_id.in_(period_ids)))}
+
+    for commitment, organisation in pairs:
+        followup = by_activity[commitment.activity_id]
+        followup.responsible += 1
+        row = CommitmentFollowup(
+            commitment=commitment, organisation=organisation, activity=followup.activity, period=period,
+            report=reports.get((commitment.id, period.id)),
+            previous=reports.get((commitment.id, previous.id)) if previous else None,
+        )
+        if matches(row, filters):
+            followup.rows.append(row)
+            followup.matched += 1
+            followup.spread.add(row)
+            total.add(row)
+
+
+def _count_in_sql(session: Session, *, program, period, previous, filters, by_activity, total) -> None:
+    """The same counts as _count_rows, as one GROUP BY in the database.
+
+    A large programme has tens of thousands of commitments; counting them in
+    Python took about a second a request. The rules are those of
+    CommitmentFollowup (only a submitted report with a status counts, drafts and
+    unchanged copies are counted apart, Genomförd and Utgår are never overdue).
+    """
+    for activity_id, responsible in session.exec(_in_program(
+            select(Commitment.activity_id, func.count()), program, None).group_by(Commitment.activity_id)):
+        by_activity[activity_id].responsible = responsible
+    current, before = aliased(StatusReport), aliased(StatusReport)
+    submitted = sa.and_(current.state == ReportState.submitted.value, current.status.is_not(None))
+    key = sa.case((submitted, current.status), else_=NOT_REPORTED)
+    finished = sa.and_(submitted, current.status.in_([s.value for s in FINISHED]))
+    overdue = sa.and_(Activity.ends_on < period.ends_on, sa.not_(finished))
+    support = sa.and_(submitted, current.support_needed)
+    unchanged = sa.and_(
+        submitted, before.id.is_not(None),
+        sa.or_(sa.func.coalesce(current.comment, "") != "", sa.func.coalesce(current.next_steps, "") != ""),
+        _trimmed(current.comment) == _trimmed(before.comment),
+        _trimmed(current.next_steps) == _trimmed(before.next_steps),
+    )
+    query = _in_program(
+        select(Commitment.activity_id, key, func.count(), _how_many(sa.and_(current.id.is_not(None),
+                                                                             sa.not_(submitted))),
+               _how_many(unchanged), _how_many(support), _how_many(overdue))
+        .join(Organisation, Commitment.organisation_id == Organisation.id)
+        .outerjoin(current, sa.and_(current.commitment_id == Commitment.id, current.period_id == period.id))
+        .outerjoin(before, sa.and_(before.commitment_id == Commitment.id,
+                                   before.period_id == (previous.id if previous else None))),
+        program, None).group_by(Commitment.activity_id, key)
+    if filters.goal:
+        query = query.where(Activity.goal_id == filters.goal)
+    if filters.organisation:
+        query = query.where(Organisation.slug == filters.organisation)
+    if filters.status:
+        query = query.where(key == filters.status)
+    if filters.support:
+        query = query.where(support)
+    if filters.overdue:
+        query = query.where(overdue)
+    for activity_id, status_key, count, drafts, unchanged_, support_, overdue_ in session.exec(query):
+        followup = by_activity[activity_id]
+        followup.matched += count
+        for spread in (followup.spread, total):
+            spread.counts[status_key] += count
+            spread.drafts += drafts
+            spread.unchanged += unchanged_
+            spread.support += support_
+            spread.overdue += overdue_
+
+
+def _how_many(condition):
+    return func.coalesce(func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _trimmed(column):
+    # trim() strips spaces; the editor saves text with surrounding whitespace already stripped.
+    return func.coalesce(func.trim(column), "")
 
 
 def get_activity(session: Session, activity_id: int) -> tuple[Activity, Program] | None:

@@ -40,7 +40,7 @@ def overview():
     filters = Filters.from_args(request.args)
     page = request.args.get("sida", "1")
     result = (build_overview(session, program=program, period=period, filters=filters,
-                             page=int(page) if page.isdigit() else 1, page_size=PAGE_SIZE)
+                             page=int(page) if page.isdigit() else 1, page_size=PAGE_SIZE, rows=False)
               if program and period else None)
     return render_template("followup/overview.html", overview=result, programs=programs, periods=periods,
                            program=program, period=period, filters=result.filters if result else filters,
