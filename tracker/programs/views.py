@@ -89,16 +89,8 @@ def add_activity(program: str, goal_id: int):
     goal = service.get_goal(session, prog, goal_id) or abort(404)
     form = ActivityForm()
     if form.validate_on_submit():
-        try:
-            activity = editing.add_activity(session, goal=goal, program=prog, data=form.to_create(),
-                                            actor=current_user)
-            session.commit()
-        except (editing.ProgramError, ModelError) as error:
-            session.rollback()
-            _show_error(form, error)
-        else:
-            flash(_("Aktiviteten är tillagd. %(time_frame)s", time_frame=_time_frame_text(prog, activity.time_frame)))
-            return _to_program(prog, f"activity-{activity.id}")
+        return _save_activity(prog, goal, form, None, lambda: editing.add_activity(
+            session, goal=goal, program=prog, data=form.to_create(), actor=current_user))
     return _activity_page(prog, goal, form, activity=None)
 
 
@@ -117,17 +109,30 @@ def edit_activity(program: str, activity_id: int):
         return _activity_page(prog, goal, form, activity=activity)
     form = ActivityForm()
     if form.validate_on_submit():
-        try:
+        def write():
             editing.update_activity(session, activity=activity, program=prog, data=form.to_update(),
                                     actor=current_user)
-            session.commit()
-        except (editing.ProgramError, ModelError) as error:
-            session.rollback()
-            _show_error(form, error)
-        else:
-            flash(_("Aktiviteten är sparad. %(time_frame)s", time_frame=_time_frame_text(prog, activity.time_frame)))
-            return _to_program(prog, f"activity-{activity.id}")
+            return activity
+
+        return _save_activity(prog, goal, form, activity, write)
     return _activity_page(prog, goal, form, activity=activity)
+
+
+def _save_activity(prog, goal, form: ActivityForm, activity, write):
+    """Run an add or edit, then go back to the programme; on a refused change, show the form again."""
+    session = get_session()
+    try:
+        saved = write()
+        session.commit()
+    except (editing.ProgramError, ModelError) as error:
+        session.rollback()
+        _show_error(form, error)
+        return _activity_page(prog, goal, form, activity=activity)
+    message = (_("Aktiviteten är sparad. %(time_frame)s", time_frame=_time_frame_text(prog, saved.time_frame))
+               if activity else
+               _("Aktiviteten är tillagd. %(time_frame)s", time_frame=_time_frame_text(prog, saved.time_frame)))
+    flash(message)
+    return _to_program(prog, f"activity-{saved.id}")
 
 
 @bp.post("/<program>/aktivitet/<int:activity_id>/avsluta")
