@@ -8,11 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
+from tracker.followup.counting import FINISHED, count_in_sql, in_program
 from tracker.followup.filters import NOT_REPORTED, NOT_REPORTED_LABEL, NOT_REPORTED_SYMBOL, Filters
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Activity, Commitment, Goal, Program
@@ -27,7 +26,6 @@ from tracker.reporting.models import (
 from tracker.reporting.service import previous_period, unchanged_from_previous
 
 SPREAD_KEYS = (*(s.value for s in ReportStatus), NOT_REPORTED)
-FINISHED = (ReportStatus.done, ReportStatus.cancelled)  # never overdue
 
 
 @dataclass
@@ -183,13 +181,6 @@ class Overview:
         return next((o.short_name for o in self.organisation_choices if o.slug == slug), None)
 
 
-def _in_program(query, program: Program, activity_id: int | None):
-    """Limit a query over commitments to the programme's active ones (and one activity)."""
-    query = (query.join(Activity, Commitment.activity_id == Activity.id).join(Goal, Activity.goal_id == Goal.id)
-             .where(Goal.program_id == program.id, Activity.active, Commitment.active))
-    return query.where(Activity.id == activity_id) if activity_id is not None else query
-
-
 def matches(row: CommitmentFollowup, filters: Filters) -> bool:
     """Whether a commitment is one the filters ask for."""
     if filters.goal and row.activity.goal_id != filters.goal:
@@ -220,7 +211,7 @@ def build_overview(session: Session, *, program: Program, period: ReportingPerio
     previous = previous_period(session, period)
     goals = session.exec(select(Goal).where(Goal.program_id == program.id)
                          .order_by(Goal.position, Goal.number, Goal.id)).all()
-    responsible_orgs = _in_program(select(Commitment.organisation_id), program, None)
+    responsible_orgs = in_program(select(Commitment.organisation_id), program, None)
     organisations = session.exec(select(Organisation).where(Organisation.id.in_(responsible_orgs))
                                  .order_by(Organisation.name)).all()
     # A goal or organisation that is not in the programme is dropped rather than showing nothing.
@@ -236,7 +227,7 @@ def build_overview(session: Session, *, program: Program, period: ReportingPerio
     by_activity = {a.id: ActivityFollowup(activity=a, goal=by_goal[a.goal_id].goal) for a in activities}
     total = Spread()
     if not rows and activity_id is None and not filters.text:
-        _count_in_sql(session, program=program, period=period, previous=previous, filters=filters,
+        count_in_sql(session, program=program, period=period, previous=previous, filters=filters,
                       by_activity=by_activity, total=total)
     else:
         _count_rows(session, program=program, period=period, previous=previous, filters=filters,
@@ -266,11 +257,11 @@ def _count_rows(session: Session, *, program, period, previous, filters, activit
     organisation_by_id = {o.id: o for o in organisations}
     # Plain rows, not ORM objects: a large programme has tens of thousands of
     # commitments and reports here, and building objects for them dominated the time.
-    pairs = [(c, organisation_by_id[c.organisation_id]) for c in session.exec(_in_program(
+    pairs = [(c, organisation_by_id[c.organisation_id]) for c in session.exec(in_program(
         select(*Commitment.__table__.c).join(Organisation, Commitment.organisation_id == Organisation.id),
         program, activity_id).order_by(Organisation.name, Organisation.id))]
     period_ids = [period.id] + ([previous.id] if previous else [])
-    reports = {(r.commitment_id, r.period_id): r for r in session.exec(_in_program(
+    reports = {(r.commitment_id, r.period_id): r for r in session.exec(in_program(
         select(*StatusReport.__table__.c).join(Commitment, StatusReport.commitment_id == Commitment.id),
         program, activity_id).where(StatusReport.period_id.in_(period_ids)))}
 
@@ -287,68 +278,6 @@ def _count_rows(session: Session, *, program, period, previous, filters, activit
             followup.matched += 1
             followup.spread.add(row)
             total.add(row)
-
-
-def _count_in_sql(session: Session, *, program, period, previous, filters, by_activity, total) -> None:
-    """The same counts as _count_rows, as one GROUP BY in the database.
-
-    A large programme has tens of thousands of commitments; counting them in
-    Python took about a second a request. The rules are those of
-    CommitmentFollowup (only a submitted report with a status counts, drafts and
-    unchanged copies are counted apart, Genomförd and Utgår are never overdue).
-    """
-    for activity_id, responsible in session.exec(_in_program(
-            select(Commitment.activity_id, func.count()), program, None).group_by(Commitment.activity_id)):
-        by_activity[activity_id].responsible = responsible
-    current, before = aliased(StatusReport), aliased(StatusReport)
-    submitted = sa.and_(current.state == ReportState.submitted.value, current.status.is_not(None))
-    key = sa.case((submitted, current.status), else_=NOT_REPORTED)
-    finished = sa.and_(submitted, current.status.in_([s.value for s in FINISHED]))
-    overdue = sa.and_(Activity.ends_on < period.ends_on, sa.not_(finished))
-    support = sa.and_(submitted, current.support_needed)
-    unchanged = sa.and_(
-        submitted, before.id.is_not(None),
-        sa.or_(sa.func.coalesce(current.comment, "") != "", sa.func.coalesce(current.next_steps, "") != ""),
-        _trimmed(current.comment) == _trimmed(before.comment),
-        _trimmed(current.next_steps) == _trimmed(before.next_steps),
-    )
-    query = _in_program(
-        select(Commitment.activity_id, key, func.count(), _how_many(sa.and_(current.id.is_not(None),
-                                                                             sa.not_(submitted))),
-               _how_many(unchanged), _how_many(support), _how_many(overdue))
-        .join(Organisation, Commitment.organisation_id == Organisation.id)
-        .outerjoin(current, sa.and_(current.commitment_id == Commitment.id, current.period_id == period.id))
-        .outerjoin(before, sa.and_(before.commitment_id == Commitment.id,
-                                   before.period_id == (previous.id if previous else None))),
-        program, None).group_by(Commitment.activity_id, key)
-    if filters.goal:
-        query = query.where(Activity.goal_id == filters.goal)
-    if filters.organisation:
-        query = query.where(Organisation.slug == filters.organisation)
-    if filters.status:
-        query = query.where(key == filters.status)
-    if filters.support:
-        query = query.where(support)
-    if filters.overdue:
-        query = query.where(overdue)
-    for activity_id, status_key, count, drafts, unchanged_, support_, overdue_ in session.exec(query):
-        followup = by_activity[activity_id]
-        followup.matched += count
-        for spread in (followup.spread, total):
-            spread.counts[status_key] += count
-            spread.drafts += drafts
-            spread.unchanged += unchanged_
-            spread.support += support_
-            spread.overdue += overdue_
-
-
-def _how_many(condition):
-    return func.coalesce(func.sum(sa.case((condition, 1), else_=0)), 0)
-
-
-def _trimmed(column):
-    # trim() strips spaces; the editor saves text with surrounding whitespace already stripped.
-    return func.coalesce(func.trim(column), "")
 
 
 def get_activity(session: Session, activity_id: int) -> tuple[Activity, Program] | None:
