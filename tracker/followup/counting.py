@@ -8,9 +8,7 @@ from sqlmodel import Session, func, select
 from tracker.followup.filters import NOT_REPORTED
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Activity, Commitment, Goal, Program
-from tracker.reporting.models import ReportState, ReportStatus, StatusReport
-
-FINISHED = (ReportStatus.done, ReportStatus.cancelled)  # never overdue
+from tracker.reporting.models import FINISHED_STATUSES, ReportState, StatusReport
 
 
 def in_program(query, program: Program, activity_id: int | None):
@@ -34,7 +32,7 @@ def count_in_sql(session: Session, *, program, period, previous, filters, by_act
     current, before = aliased(StatusReport), aliased(StatusReport)
     submitted = sa.and_(current.state == ReportState.submitted.value, current.status.is_not(None))
     key = sa.case((submitted, current.status), else_=NOT_REPORTED)
-    finished = sa.and_(submitted, current.status.in_([s.value for s in FINISHED]))
+    finished = sa.and_(submitted, current.status.in_([s.value for s in FINISHED_STATUSES]))
     overdue = sa.and_(Activity.ends_on < period.ends_on, sa.not_(finished))
     support = sa.and_(submitted, current.support_needed)
     unchanged = sa.and_(

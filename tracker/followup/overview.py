@@ -11,11 +11,12 @@ from functools import cached_property
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from tracker.followup.counting import FINISHED, count_in_sql, in_program
+from tracker.followup.counting import count_in_sql, in_program
 from tracker.followup.filters import NOT_REPORTED, NOT_REPORTED_LABEL, NOT_REPORTED_SYMBOL, Filters
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.reporting.models import (
+    FINISHED_STATUSES,
     STATUS_LABELS,
     STATUS_SYMBOLS,
     ReportingPeriod,
@@ -67,7 +68,7 @@ class CommitmentFollowup:
     @property
     def overdue(self) -> bool:
         """The activity's time frame ended before the tertial did, and it is neither done nor cancelled."""
-        return self.activity.ends_on < self.period.ends_on and self.status not in FINISHED
+        return self.activity.ends_on < self.period.ends_on and self.status not in FINISHED_STATUSES
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,8 @@ STATUS_SYMBOLS = {
     ReportStatus.done: "●",
     ReportStatus.cancelled: "✕",
 }
+# A commitment with one of these statuses is never overdue, whatever its time frame.
+FINISHED_STATUSES = frozenset({ReportStatus.done, ReportStatus.cancelled})
 STATUS_VALUES_SQL = ", ".join(f"'{s.value}'" for s in ReportStatus)
 
 

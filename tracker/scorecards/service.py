@@ -16,6 +16,7 @@ from tracker.organisations.models import Organisation
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.reporting import service as reporting
 from tracker.reporting.models import (
+    FINISHED_STATUSES,
     STATUS_LABELS,
     STATUS_SYMBOLS,
     PeriodState,
@@ -29,7 +30,6 @@ TRAIL_LENGTH = 6
 # How far along a status is; "Utgår" is not on this scale (a change to or from it is just a change).
 PROGRESS = {ReportStatus.not_started: 0, ReportStatus.deviation: 1, ReportStatus.in_progress: 2,
             ReportStatus.done: 3}
-NOT_OVERDUE = {ReportStatus.done, ReportStatus.cancelled}
 NOT_REPORTED = N_("Ej rapporterad")
 
 
@@ -269,7 +269,7 @@ def _row(commitment: Commitment, activity: Activity, period: ReportingPeriod, pr
             row.text_change = TextChange.unchanged
         elif report.comment or report.next_steps:
             row.text_change = TextChange.new
-    row.overdue = activity.ends_on < period.ends_on and row.status not in NOT_OVERDUE
+    row.overdue = activity.ends_on < period.ends_on and row.status not in FINISHED_STATUSES
     return row
 
 
