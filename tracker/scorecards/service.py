@@ -6,11 +6,12 @@ build a scorecard however many commitments and reports there are.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlmodel import Session, and_, or_, select
 
+from tracker.db import utcnow
 from tracker.i18n import N_
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Activity, Commitment, Goal, Program
@@ -159,6 +160,7 @@ class Scorecard:
     trail_tertials: list[Tertial]
     programs: list[ScorecardProgram]
     summary: Summary
+    data_as_of: datetime  # when the data was read (UTC)
 
     @property
     def rows(self) -> list[ScorecardRow]:
@@ -186,13 +188,15 @@ def default_period(session: Session, organisation_id: int) -> ReportingPeriod | 
     ).first()
 
 
-def build_scorecard(session: Session, *, organisation: Organisation, period: ReportingPeriod) -> Scorecard:
+def build_scorecard(session: Session, *, organisation: Organisation, period: ReportingPeriod,
+                    program_id: int | None = None) -> Scorecard:
     """The organisation's commitments in the tertial with status, change, trail and a summary.
 
     Commitments are those the organisation has now, and those it reported on
-    in the tertial even if the responsibility has ended since.
+    in the tertial even if the responsibility has ended since; in one programme if `program_id` says so.
     """
-    rows = _rows(session, organisation.id, period)
+    data_as_of = utcnow()
+    rows = _rows(session, organisation.id, period, program_id)
     trail = list(reversed(session.exec(
         select(ReportingPeriod)
         .where(or_(ReportingPeriod.year < period.year,
@@ -225,14 +229,14 @@ def build_scorecard(session: Session, *, organisation: Organisation, period: Rep
         organisation_slug=organisation.slug, tertial=tertial_of(period), period_state=PeriodState(period.state),
         period_ends_on=period.ends_on, previous=tertial_of(previous) if previous else None,
         trail_tertials=[tertial_of(p) for p in trail], programs=list(programs.values()),
-        summary=_summary(all_rows),
+        summary=_summary(all_rows), data_as_of=data_as_of,
     )
 
 
-def _rows(session: Session, organisation_id: int, period: ReportingPeriod):
+def _rows(session: Session, organisation_id: int, period: ReportingPeriod, program_id: int | None):
     reported_now = select(StatusReport.commitment_id).where(
         StatusReport.period_id == period.id, StatusReport.state == ReportState.submitted)
-    return session.exec(
+    query = (
         select(Commitment, Activity, Goal, Program)
         .join(Activity, Commitment.activity_id == Activity.id)
         .join(Goal, Activity.goal_id == Goal.id)
@@ -240,7 +244,10 @@ def _rows(session: Session, organisation_id: int, period: ReportingPeriod):
         .where(Commitment.organisation_id == organisation_id,
                or_(and_(Commitment.active, Activity.active), Commitment.id.in_(reported_now)))
         .order_by(Program.start_year, Program.id, Goal.position, Goal.number, Activity.position, Activity.id)
-    ).all()
+    )
+    if program_id is not None:
+        query = query.where(Program.id == program_id)
+    return session.exec(query).all()
 
 
 def _follows(earlier: ReportingPeriod, period: ReportingPeriod) -> bool:
