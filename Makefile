@@ -50,7 +50,7 @@ run: seed
 	$(DEV) $(BIN)/flask --app tracker run --host 127.0.0.1 --port 5000
 
 test: install
-	bash .ci/ensure-chromium
+	bash .ci/ensure-system-packages
 	$(BIN)/ruff check tracker tests benchmarks migrations/env.py
 	$(BIN)/pytest
 

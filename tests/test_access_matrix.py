@@ -58,7 +58,8 @@ def sample_args(seeded, make_user):
         "activity_id": activity.id, "goal_id": goal.id, "commitment_id": commitment.id,
         "organisation_id": farsta.id, "period": period.code, "period_id": period.id,
         "user_id": users[Role.reader].id, "report_id": report.id if report else 1, "version": 1,
-        "token": "not-a-token", "code": "en", "filename": "x.pdf", "document_id": 1, "job_id": "x", "reopening_id": 1,
+        "token": "not-a-token", "code": "en", "filename": "x.pdf", "document_id": 1, "job_id": 1, "reopening_id": 1,
+        "year": 2023,
     }
     return args, users
 

@@ -43,17 +43,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker import cli, web
     from tracker.accounts import access
     from tracker.accounts.views import bp as accounts_bp
+    from tracker.archive.views import bp as archive_bp
     from tracker.followup.views import bp as followup_bp
     from tracker.organisations.views import bp as organisations_bp
     from tracker.periods.views import bp as periods_bp
     from tracker.programs.views import bp as programs_bp
     from tracker.reporting.views import bp as reporting_bp
+    from tracker.reports.views import bp as reports_bp
     from tracker.scorecards.views import bp as scorecards_bp
 
     access.init_app(app)
     web.init_app(app)
     for blueprint in (accounts_bp, programs_bp, organisations_bp, reporting_bp, followup_bp,
-                      periods_bp, scorecards_bp):
+                      periods_bp, scorecards_bp, archive_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(reports_bp)
     cli.init_app(app)
     return app

@@ -154,14 +154,21 @@ def demo_users_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (db_cli, seed_command, create_user_command, demo_data_command, demo_users_command):
+    from tracker.archive.commands import reports_cli, scorecards_cli
+
+    for command in (db_cli, seed_command, create_user_command, demo_data_command, demo_users_command,
+                    scorecards_cli, reports_cli):
         app.cli.add_command(command)
 
 
 def _create_app():
     from tracker import create_app
+    from tracker.config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as error:  # a message for the operator, not a stack trace
+        raise click.ClickException(str(error)) from None
 
 
 main = FlaskGroup(create_app=_create_app, help="tracker: uppföljning av programmet mot våld.")

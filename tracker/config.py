@@ -25,6 +25,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         or (DEV_SECRET_KEY if env in ("development", "test") else None),
         "SEED_DIR": Path(os.environ.get("TRACKER_SEED_DIR", ROOT / "seeds")),
         "SCORECARD_DIR": Path(os.environ.get("TRACKER_SCORECARD_DIR", ROOT / "scorecards")),
+        # Processes rendering PDFs for a web-started generation (the CLI uses every core).
+        "GENERATION_WORKERS": int(os.environ.get("TRACKER_GENERATION_WORKERS", "1")),
         "BABEL_DEFAULT_LOCALE": "sv",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
         "LANGUAGES": ("sv", "en"),

@@ -3,6 +3,7 @@ from sqlmodel import SQLModel
 
 import tracker.audit.service  # noqa: F401,E402  (registers the append-only guard)
 from tracker.accounts.models import User, UserOrganisation  # noqa: F401
+from tracker.archive.models import ArchivedDocument, GenerationJob  # noqa: F401
 from tracker.audit.models import AuditEvent  # noqa: F401
 from tracker.organisations.models import Organisation  # noqa: F401
 from tracker.programs.models import (  # noqa: F401

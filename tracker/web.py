@@ -112,6 +112,7 @@ NAVIGATION = [
     ("followup.compliance", _l("Rapportering")),
     ("periods.index", _l("Tertialer")),
     ("scorecards.index", _l("Styrkort")),
+    ("archive.index", _l("Arkiv")),
     ("index", _l("Program och organisationer")),
     ("accounts.users", _l("Användare")),
 ]

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from tracker.accounts.access import READERS, allow, check_org, org_ids_of
 from tracker.accounts.models import Role
+from tracker.archive import listing
 from tracker.db import get_session
 from tracker.organisations import service as organisations
 from tracker.reporting import service as reporting
@@ -40,7 +41,8 @@ def show(slug: str):
     period = _period_or_404(code) if code else service.default_period(session, org.id)
     card = service.build_scorecard(session, organisation=org, period=period) if period else None
     periods = [p for p in reporting.list_periods(session) if p.state != PeriodState.upcoming]
-    return render_template("scorecards/show.html", organisation=org, card=card, periods=periods,
+    archived = listing.documents_for(session, organisation_id=org.id, period_id=period.id) if period else []
+    return render_template("scorecards/show.html", organisation=org, card=card, periods=periods, archived=archived,
                            CHANGE_LABELS=CHANGE_LABELS, CHANGE_SYMBOLS=CHANGE_SYMBOLS,
                            TEXT_CHANGE_LABELS=TEXT_CHANGE_LABELS)
 

@@ -1,0 +1,175 @@
+"""Generating documents: which ones a request means, rendering them (in parallel for a whole
+tertial) and archiving each one as it is done.
+
+Rendering is CPU-bound Python, so a whole tertial is spread over worker processes;
+each worker reads its own data and runs the pure PDF builder, and the parent
+process archives the results one by one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import re
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict
+from pathlib import Path
+
+from sqlmodel import Session, and_, or_, select
+
+from tracker.archive import service as archive
+from tracker.archive.models import ArchivedDocument, DocumentKind
+from tracker.archive.service import Rendered, Subject
+from tracker.db import make_engine, utcnow
+from tracker.organisations.models import Organisation
+from tracker.programs.models import Activity, Commitment, Goal, Program
+from tracker.reporting.models import ReportingPeriod, ReportState, StatusReport
+
+_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+
+
+class GenerationFailed(Exception):
+    """Some documents could not be generated; the others were archived. Swedish message."""
+
+
+def running_programs(session: Session, year: int) -> list[Program]:
+    """Programmes that run in the year and have activities to follow up."""
+    return list(session.exec(
+        select(Program).where(Program.start_year <= year, Program.end_year >= year,
+                              Program.id.in_(select(Goal.program_id).join(Activity, Activity.goal_id == Goal.id)))
+        .order_by(Program.start_year, Program.id)
+    ))
+
+
+def scorecard_subjects(session: Session, *, period: ReportingPeriod,
+                       organisation: Organisation | None = None) -> list[Subject]:
+    """One styrkort per running programme and responsible organisation (or for one organisation).
+
+    An organisation is responsible in a programme when it has an active commitment
+    there or reported on one in the tertial. Asked for by name, an organisation
+    responsible nowhere still gets a styrkort for each programme, saying so.
+    """
+    programs = running_programs(session, period.year)
+    reported = select(StatusReport.commitment_id).where(StatusReport.period_id == period.id,
+                                                        StatusReport.state == ReportState.submitted)
+    pairs = session.exec(
+        select(Goal.program_id, Organisation.id, Organisation.slug)
+        .join(Activity, Activity.goal_id == Goal.id)
+        .join(Commitment, Commitment.activity_id == Activity.id)
+        .join(Organisation, Commitment.organisation_id == Organisation.id)
+        .where(Goal.program_id.in_([p.id for p in programs] or [-1]),
+               or_(and_(Commitment.active, Activity.active), Commitment.id.in_(reported)))
+        .where(Organisation.id == organisation.id if organisation else Organisation.active)
+        .distinct().order_by(Organisation.slug)
+    ).all()
+    responsible: dict[int, list[tuple[int, str]]] = {p.id: [] for p in programs}
+    for program_id, org_id, slug in pairs:
+        responsible[program_id].append((org_id, slug))
+    if organisation is not None and not pairs:
+        responsible = {p.id: [(organisation.id, organisation.slug)] for p in programs}
+    return [
+        Subject(DocumentKind.scorecard, archive.scorecard_key(p.slug, period.code, slug), p.id, period.id,
+                organisation_id=org_id)
+        for p in programs for org_id, slug in responsible[p.id]
+    ]
+
+
+def report_subject(*, kind: DocumentKind, program: Program, first: ReportingPeriod,
+                   last: ReportingPeriod) -> Subject:
+    return Subject(kind, archive.report_key(kind, program.slug, last.code), program.id, last.id,
+                   first_period_id=first.id)
+
+
+def render(session: Session, subject: Subject) -> Rendered:
+    """Read the subject's data and draw its PDF."""
+    from tracker.reports import pdf as report_pdf
+    from tracker.reports import service as reports
+    from tracker.scorecards import pdf as scorecard_pdf
+    from tracker.scorecards import service as scorecards
+
+    period = session.get(ReportingPeriod, subject.period_id)
+    if subject.kind == DocumentKind.scorecard:
+        data = scorecards.build_scorecard(session, organisation=session.get(Organisation, subject.organisation_id),
+                                          period=period, program_id=subject.program_id)
+        pdf = scorecard_pdf.render_scorecard(data, generated_at=utcnow())
+    else:
+        data = reports.build_programme_report(session, program=session.get(Program, subject.program_id),
+                                              first=session.get(ReportingPeriod, subject.first_period_id),
+                                              last=period)
+        pdf = report_pdf.render_programme_report(data, generated_at=utcnow())
+    return Rendered(pdf=pdf, page_count=len(_PAGE.findall(pdf)), data_version=fingerprint(data),
+                    data_as_of=data.data_as_of)
+
+
+def fingerprint(data) -> str:
+    """A checksum of the data a document shows (not of when it was read): same data, same version."""
+    values = asdict(data)
+    values.pop("data_as_of", None)
+    return hashlib.sha256(json.dumps(values, default=str, sort_keys=True).encode()).hexdigest()
+
+
+def generate(session: Session, root: Path, subjects: list[Subject], *, generated_by_id: int | None,
+             generated_by_label: str, job_id: int | None = None, workers: int = 1,
+             progress: Callable[[ArchivedDocument | None], None] | None = None) -> list[ArchivedDocument]:
+    """Render and archive every subject; with `workers` > 1 in that many processes.
+
+    A document that fails does not stop the others; the failures are raised together at the end.
+    """
+    documents: list[ArchivedDocument] = []
+    failures: list[str] = []
+
+    def archive_one(subject: Subject, rendered: Rendered | None, error: BaseException | None) -> None:
+        if error is not None:
+            failures.append(f"{subject.key}: {error}")
+        else:
+            documents.append(archive.store(session, root, subject=subject, rendered=rendered,
+                                           generated_by_id=generated_by_id,
+                                           generated_by_label=generated_by_label, job_id=job_id))
+        if progress:
+            progress(documents[-1] if error is None else None)
+
+    if workers <= 1 or len(subjects) < 2:
+        for subject in subjects:
+            try:
+                rendered, error = render(session, subject), None
+            except Exception as exc:  # reported with the others at the end
+                session.rollback()
+                rendered, error = None, exc
+            archive_one(subject, rendered, error)
+    else:
+        url = session.get_bind().url.render_as_string(hide_password=False)
+        with ProcessPoolExecutor(min(workers, len(subjects)), mp_context=_context(),
+                                 initializer=_start_worker, initargs=(url,)) as pool:
+            futures = {pool.submit(_render_in_worker, subject): subject for subject in subjects}
+            for future in as_completed(futures):
+                archive_one(futures[future], *(_outcome(future)))
+    if failures:
+        raise GenerationFailed(f"{len(failures)} av {len(subjects)} dokument kunde inte skapas: "
+                               + "; ".join(failures))
+    return documents
+
+
+def _outcome(future) -> tuple[Rendered | None, BaseException | None]:
+    error = future.exception()
+    return (None, error) if error is not None else (future.result(), None)
+
+
+def _context():
+    # A fork server starts workers from a clean process: safe from a threaded web server.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["tracker.archive.generation", "tracker.scorecards.pdf", "tracker.reports.pdf"])
+    return context
+
+
+_worker_engine = None
+
+
+def _start_worker(url: str) -> None:
+    global _worker_engine
+    _worker_engine = make_engine(url)
+
+
+def _render_in_worker(subject: Subject) -> Rendered:
+    with Session(_worker_engine) as session:
+        return render(session, subject)

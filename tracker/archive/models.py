@@ -1,0 +1,103 @@
+"""The archive of generated PDFs (styrkort and programme reports) and the jobs that generate them."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from tracker.db import UTCDateTime, utcnow
+from tracker.i18n import N_
+
+
+class DocumentKind(StrEnum):
+    scorecard = "scorecard"
+    midterm = "midterm"
+    annual = "annual"
+
+
+DOCUMENT_KIND_LABELS = {
+    DocumentKind.scorecard: N_("Styrkort"),
+    DocumentKind.midterm: N_("Halvtidsrapport"),
+    DocumentKind.annual: N_("Årlig sammanställning"),
+}
+
+
+class ArchivedDocument(SQLModel, table=True):
+    """One generated version of a document; the row and its file are never changed.
+
+    `key` names the document across its versions ("<programme>/<tertial>/<name>");
+    regenerating adds a version, so what leadership read on a date can be shown again.
+    """
+
+    __append_only__ = True
+    __table_args__ = (
+        sa.UniqueConstraint("key", "version"),
+        sa.CheckConstraint("kind IN ('scorecard', 'midterm', 'annual')", name="kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300)  # indexed by the unique constraint
+    version: int
+    kind: DocumentKind = Field(sa_type=sa.String(20))
+    program_id: int = Field(foreign_key="program.id", index=True)
+    period_id: int = Field(foreign_key="reportingperiod.id", index=True)  # a report's last tertial
+    first_period_id: int | None = Field(default=None, foreign_key="reportingperiod.id")  # a report's first
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    path: str = Field(max_length=400)  # relative to the archive root
+    checksum: str = Field(max_length=64)  # SHA-256 of the file
+    size_bytes: int
+    page_count: int
+    data_version: str = Field(max_length=64)  # SHA-256 of the data the document was built from
+    data_as_of: datetime = Field(sa_type=UTCDateTime)
+    generated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    generated_by_id: int | None = Field(default=None, foreign_key="user.id")
+    generated_by_label: str = Field(max_length=320)
+    job_id: int | None = Field(default=None, foreign_key="generationjob.id", index=True)
+
+
+class JobState(StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+JOB_STATE_LABELS = {
+    JobState.queued: N_("Väntar"),
+    JobState.running: N_("Pågår"),
+    JobState.done: N_("Klar"),
+    JobState.failed: N_("Misslyckades"),
+}
+# A running job whose worker has not reported for this long has died with its process.
+STALE_AFTER = timedelta(minutes=10)
+
+
+class GenerationJob(SQLModel, table=True):
+    """A request to generate documents, run in the background; progress is polled."""
+
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('scorecard', 'midterm', 'annual')", name="kind"),
+        sa.CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: DocumentKind = Field(sa_type=sa.String(20))
+    period_id: int = Field(foreign_key="reportingperiod.id")  # styrkort: the tertial; reports: the last
+    program_id: int | None = Field(default=None, foreign_key="program.id")  # reports only
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")  # one styrkort only
+    state: JobState = Field(default=JobState.queued, sa_type=sa.String(20))
+    total: int = 0
+    completed: int = 0
+    error: str | None = Field(default=None, max_length=2000, sa_type=sa.Text)
+    requested_by_id: int | None = Field(default=None, foreign_key="user.id")
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    def is_stale(self, now: datetime) -> bool:
+        if self.state not in (JobState.queued, JobState.running):
+            return False
+        return now - (self.heartbeat_at or self.requested_at) > STALE_AFTER

@@ -1,0 +1,175 @@
+"""Page layout for the programme report's PDF: a cover, a table of contents with page numbers, stacked bars.
+
+`tracker.pdfkit.build_pdf` lays a story out in one pass; a table of contents
+needs ReportLab's `multiBuild` (a pass to learn the pages, another to print
+them), so this module has a document template of its own in the kit's look.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
+from reportlab.platypus.doctemplate import IndexingFlowable
+from reportlab.platypus.tableofcontents import TableOfContents
+
+from tracker.pdfkit import CONTENT_WIDTH, FONT, FONT_BOLD, INK, LINE, MARGIN, MUTED, PAGE_HEIGHT, PAGE_WIDTH, STYLES
+from tracker.pdfkit import escape as escape_text
+
+
+def heading(text: str, style: str, *, toc_level: int | None = None) -> Paragraph:
+    """A heading printed literally; with `toc_level` it is listed in the contents and the PDF's bookmarks."""
+    paragraph = Paragraph(escape_text(text), STYLES[style])
+    paragraph.toc_level, paragraph.toc_text = toc_level, text
+    return paragraph
+
+
+def contents() -> TableOfContents:
+    toc = TableOfContents(dotsMinLevel=0)
+    toc.levelStyles = [
+        ParagraphStyle("toc0", fontName=FONT_BOLD, fontSize=10, leading=14, textColor=INK, spaceBefore=4),
+        ParagraphStyle("toc1", fontName=FONT, fontSize=9, leading=12, textColor=INK, leftIndent=14),
+    ]
+    return toc
+
+
+class PageTotal(IndexingFlowable):
+    """Keeps multiBuild going until every page says the right total in "Sida x (y)".
+
+    Each pass prints the total the previous pass ended with. (The kit's canvas
+    holds pages back to count them, which would point the bookmarks and the
+    contents' links at the wrong pages.)
+    """
+
+    width = height = 0
+
+    def __init__(self):
+        super().__init__()
+        self.printed: int | None = None
+        self.counted: int | None = None
+
+    def isSatisfied(self):  # noqa: N802 (ReportLab's name)
+        return self.printed is not None and self.printed == self.counted
+
+    def beforeBuild(self):  # noqa: N802 (ReportLab's name)
+        self.printed = self.counted
+
+    def wrap(self, _width, _height):
+        return 0, 0
+
+    def draw(self):
+        pass
+
+
+class ReportDocTemplate(BaseDocTemplate):
+    """A4 pages in the kit's look; headings with a `toc_level` feed the contents and the outline."""
+
+    def __init__(self, buffer, *, title: str, header: str, footer: str, subject: str):
+        super().__init__(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), leftMargin=MARGIN, rightMargin=MARGIN,
+                         topMargin=MARGIN, bottomMargin=MARGIN, title=title, author="Stockholms stad",
+                         subject=subject, lang="sv-SE")
+        self.header_title, self.header, self.footer = title, header, footer
+        self._entries = 0
+        self.page_total = PageTotal()
+        frame = Frame(MARGIN, MARGIN, CONTENT_WIDTH, PAGE_HEIGHT - 2 * MARGIN, id="body",
+                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        self.addPageTemplates([PageTemplate(id="cover", frames=[frame], onPageEnd=self._number),
+                               PageTemplate(id="page", frames=[frame], onPage=self._decorate,
+                                            onPageEnd=self._number)])
+
+    def beforeDocument(self):  # noqa: N802 (ReportLab's name)
+        self._entries = 0  # every pass of multiBuild numbers the bookmarks alike
+
+    def afterFlowable(self, flowable: Flowable):  # noqa: N802 (ReportLab's name)
+        level = getattr(flowable, "toc_level", None)
+        if level is None:
+            return
+        self._entries += 1
+        key = f"section-{self._entries}"
+        self.canv.bookmarkPage(key)
+        self.canv.addOutlineEntry(flowable.toc_text, key, level=level, closed=level > 0)
+        self.notify("TOCEntry", (level, escape_text(flowable.toc_text), self.page, key))
+
+    def afterPage(self):  # noqa: N802 (ReportLab's name)
+        self.page_total.counted = self.page
+
+    def _number(self, canvas: Canvas, _doc) -> None:
+        total = self.page_total.printed
+        canvas.saveState()
+        canvas.setFont(FONT, 8)
+        canvas.setFillColor(MUTED)
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, MARGIN / 2, f"Sida {self.page} ({total or '…'})")
+        canvas.restoreState()
+
+    def _decorate(self, canvas: Canvas, _doc) -> None:
+        canvas.saveState()
+        top = PAGE_HEIGHT - MARGIN / 2
+        canvas.setFont(FONT_BOLD, 8)
+        canvas.setFillColor(MUTED)
+        canvas.drawString(MARGIN, top, self.header_title)
+        canvas.setFont(FONT, 8)
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, top, self.header)
+        canvas.setStrokeColor(LINE)
+        canvas.setLineWidth(0.5)
+        canvas.line(MARGIN, top - 4, PAGE_WIDTH - MARGIN, top - 4)
+        canvas.line(MARGIN, MARGIN / 2 + 10, PAGE_WIDTH - MARGIN, MARGIN / 2 + 10)
+        canvas.drawString(MARGIN, MARGIN / 2, self.footer)
+        canvas.restoreState()
+
+
+def build_report_pdf(story: list[Flowable], *, title: str, header: str, footer: str, subject: str) -> bytes:
+    """Lay the story out twice (contents need the page numbers) and return the PDF."""
+    buffer = io.BytesIO()
+    doc = ReportDocTemplate(buffer, title=title, header=header, footer=footer, subject=subject)
+    doc.multiBuild([doc.page_total, *story])
+    return buffer.getvalue()
+
+
+def stacked_bars(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[tuple[str, colors.Color]], *,
+                 width: float = CONTENT_WIDTH) -> Drawing:
+    """One horizontal bar per row, its parts stacked in the order of `series` (name, colour), with a legend."""
+    label_width = 62
+    row_height = 16
+    legend_height = 18
+    height = row_height * len(rows)
+    drawing = Drawing(width, height + legend_height + 18)
+    chart = HorizontalBarChart()
+    chart.x, chart.y = label_width, legend_height + 14
+    chart.width, chart.height = width - label_width - 10, height
+    chart.data = [[values[i] for _label, values in rows] for i in range(len(series))]
+    chart.categoryAxis.categoryNames = [label for label, _values in rows]
+    chart.categoryAxis.style = "stacked"
+    chart.categoryAxis.reverseDirection = 1
+    chart.categoryAxis.labels.fontName, chart.categoryAxis.labels.fontSize = FONT, 8
+    chart.categoryAxis.labels.boxAnchor, chart.categoryAxis.labels.dx = "e", -3
+    chart.categoryAxis.strokeColor = LINE
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = max(1, *(sum(values) for _label, values in rows))
+    chart.valueAxis.labels.fontName, chart.valueAxis.labels.fontSize = FONT, 7
+    chart.valueAxis.strokeColor = LINE
+    chart.barWidth, chart.groupSpacing = 11, 5
+    for i, (_name, color) in enumerate(series):
+        chart.bars[i].fillColor = color
+        chart.bars[i].strokeColor = INK
+        chart.bars[i].strokeWidth = 0.3
+    drawing.add(chart)
+    legend = Legend()
+    legend.x, legend.y = label_width, legend_height - 4
+    legend.fontName, legend.fontSize = FONT, 8
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.deltax, legend.dxTextSpace = 95, 4
+    legend.colorNamePairs = [(color, name) for name, color in series]
+    legend.strokeColor = INK
+    legend.strokeWidth = 0.3
+    drawing.add(legend)
+    return drawing
+
+
+

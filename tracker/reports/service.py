@@ -1,0 +1,178 @@
+"""The programme-wide report over a range of tertials: the halvtidsrapport and the årlig sammanställning.
+
+One generator for both: the mid-term report runs from the programme's first
+tertial to a chosen one, the annual compilation over the tertials of a year.
+Six queries load the range however many organisations, commitments and
+tertials there are (plain column rows); `figures` counts them in Python.
+What each figure means is written out in `method`, the report's appendix.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, func, select
+
+from tracker.audit.models import AuditEvent
+from tracker.db import utcnow
+from tracker.i18n import N_
+from tracker.organisations.models import Organisation
+from tracker.programs.models import Activity, Commitment, Goal, Program
+from tracker.reporting.models import PeriodState, ReportingPeriod, ReportState, StatusReport, StatusReportVersion
+from tracker.reporting.service import parse_period_code
+from tracker.reports.figures import count_figures
+from tracker.reports.report import ProgrammeReport, ReportKind, Tertial
+
+
+class ReportRangeError(ValueError):
+    """A tertial or year the programme's report cannot cover; the message is Swedish.
+
+    `template` is a msgid and `params` its values, so that a page can show it translated.
+    """
+
+    def __init__(self, template: str, **params):
+        super().__init__(template % params if params else template)
+        self.template, self.params = template, params
+
+
+def tertial_of(period) -> Tertial:
+    return Tertial(code=f"{period.year}-T{period.number}", year=period.year, number=period.number,
+                   label=f"Tertial {period.number} {period.year}", short_label=f"T{period.number} {period.year}",
+                   starts_on=period.starts_on, ends_on=period.ends_on, deadline=period.deadline)
+
+
+def program_tertials(session: Session, program: Program) -> list[ReportingPeriod]:
+    """The calendar's tertials in the programme's years, oldest first (upcoming ones included)."""
+    return list(session.exec(
+        select(ReportingPeriod).where(ReportingPeriod.year.between(program.start_year, program.end_year))
+        .order_by(ReportingPeriod.year, ReportingPeriod.number)))
+
+
+def default_midterm_period(periods: list[ReportingPeriod]) -> ReportingPeriod | None:
+    """The latest closed tertial of those given."""
+    return next((p for p in reversed(periods) if p.state == PeriodState.closed), None)
+
+
+def report_years(periods: list[ReportingPeriod]) -> list[int]:
+    """The years with a tertial that has started, oldest first."""
+    return sorted({p.year for p in periods if p.state != PeriodState.upcoming})
+
+
+def midterm_range(session: Session, program: Program, to_period: ReportingPeriod | str
+                  ) -> tuple[ReportingPeriod, ReportingPeriod]:
+    """From the programme's first tertial in the calendar to `to_period` (a period or a code like "2023-T2")."""
+    code = to_period if isinstance(to_period, str) else to_period.code
+    try:
+        year, number = parse_period_code(code)
+    except ValueError:
+        raise ReportRangeError(N_("”%(code)s” är ingen tertial. Skriv år och tertial, till exempel 2023-T2."),
+                               code=code[:20]) from None
+    _check_year(program, year)
+    calendar = program_tertials(session, program)
+    last = next((p for p in calendar if (p.year, p.number) == (year, number)), None)
+    if last is None:
+        raise ReportRangeError(N_("Tertial %(number)s %(year)s finns inte i tertialkalendern."),
+                               number=number, year=year)
+    if last.state == PeriodState.upcoming:
+        raise ReportRangeError(N_("Tertial %(number)s %(year)s har inte börjat än."), number=number, year=year)
+    return calendar[0], last
+
+
+def annual_range(session: Session, program: Program, year: int) -> tuple[ReportingPeriod, ReportingPeriod]:
+    """The year's tertials that have started (all three once the year is over)."""
+    _check_year(program, year)
+    in_year = [p for p in program_tertials(session, program) if p.year == year]
+    if not in_year:
+        raise ReportRangeError(N_("Det finns inga tertialer för %(year)s i tertialkalendern."), year=year)
+    started = [p for p in in_year if p.state != PeriodState.upcoming]
+    if not started:
+        raise ReportRangeError(N_("Ingen tertial %(year)s har börjat än."), year=year)
+    return started[0], started[-1]
+
+
+def _check_year(program: Program, year: int) -> None:
+    if not program.start_year <= year <= program.end_year:
+        raise ReportRangeError(N_("%(year)s ligger utanför programmets period %(start)s–%(end)s."),
+                               year=year, start=program.start_year, end=program.end_year)
+
+
+def build_programme_report(session: Session, *, program: Program, first: ReportingPeriod, last: ReportingPeriod,
+                           kind: ReportKind | str | None = None) -> ProgrammeReport:
+    """The report for the programme from `first` to `last` (six queries).
+
+    `kind` defaults to the annual compilation when the range lies within one
+    year, else the mid-term report.
+    """
+    if (first.year, first.number) > (last.year, last.number):
+        raise ReportRangeError(N_("Rapportens första tertial måste komma före den sista."))
+    kind = ReportKind(kind) if kind else (ReportKind.annual if first.year == last.year else ReportKind.midterm)
+    data_as_of = utcnow()
+    loaded = _load(session, program, first, last)
+    tertials = [tertial_of(p) for p in loaded.periods]
+    figures = count_figures(loaded, tertials)
+    return ProgrammeReport(
+        kind=kind, title="Halvtidsrapport" if kind == ReportKind.midterm else f"Årlig sammanställning {last.year}",
+        program_name=program.name, program_short_name=program.short_name, program_slug=program.slug,
+        year=last.year if kind == ReportKind.annual else None, first=tertials[0], last=tertials[-1],
+        tertials=tertials, data_as_of=data_as_of, **figures,
+    )
+
+
+@dataclass
+class Loaded:
+    """The range's rows, as plain column rows."""
+
+    periods: list
+    goals: list
+    activities: list
+    commitments: list  # with the organisation's names, in programme order
+    activity_ended: dict  # activity id → when it was last taken out of the programme (UTC)
+    reports: dict  # (commitment id, period id) → the submitted report, with its first submission
+
+
+def _load(session: Session, program: Program, first: ReportingPeriod, last: ReportingPeriod) -> Loaded:
+    serial = ReportingPeriod.year * 3 + ReportingPeriod.number
+    periods = session.exec(
+        select(ReportingPeriod.id, ReportingPeriod.year, ReportingPeriod.number, ReportingPeriod.starts_on,
+               ReportingPeriod.ends_on, ReportingPeriod.deadline)
+        .where(serial.between(first.year * 3 + first.number, last.year * 3 + last.number))
+        .order_by(ReportingPeriod.year, ReportingPeriod.number)).all()
+    goal_order = (Goal.position, Goal.number, Goal.id)
+    goals = session.exec(select(Goal.id, Goal.number, Goal.title).where(Goal.program_id == program.id)
+                         .order_by(*goal_order)).all()
+    activities = session.exec(
+        select(Activity.id, Activity.goal_id, Activity.title, Activity.time_frame, Activity.starts_on,
+               Activity.ends_on, Activity.time_frame_parsed, Activity.active)
+        .join(Goal, Activity.goal_id == Goal.id).where(Goal.program_id == program.id)
+        .order_by(*goal_order, Activity.position, Activity.id)).all()
+    commitments = session.exec(
+        select(Commitment.id, Commitment.activity_id, Commitment.organisation_id, Commitment.active,
+               Commitment.deactivated_at, Organisation.name, Organisation.short_name, Organisation.slug)
+        .join(Organisation, Commitment.organisation_id == Organisation.id)
+        .join(Activity, Commitment.activity_id == Activity.id).join(Goal, Activity.goal_id == Goal.id)
+        .where(Goal.program_id == program.id)
+        .order_by(*goal_order, Activity.position, Activity.id, Organisation.name, Organisation.id)).all()
+    ended = session.exec(
+        select(AuditEvent.entity_id, func.max(AuditEvent.occurred_at))
+        .where(AuditEvent.entity_type == Activity.__tablename__, AuditEvent.action == "activity.deactivated")
+        .group_by(AuditEvent.entity_id)).all()
+    period_ids = [p.id for p in periods]
+    first_submission = (
+        select(StatusReportVersion.report_id, func.min(StatusReportVersion.saved_at).label("first_submitted_at"))
+        .join(StatusReport, StatusReportVersion.report_id == StatusReport.id)
+        .where(StatusReportVersion.state == ReportState.submitted, StatusReport.period_id.in_(period_ids))
+        .group_by(StatusReportVersion.report_id).subquery())
+    # Only a submitted report with a status counts, as on the overview and the styrkort.
+    reports = session.exec(
+        select(StatusReport.commitment_id, StatusReport.period_id, StatusReport.status, StatusReport.comment,
+               StatusReport.next_steps, StatusReport.support_needed, StatusReport.support_text,
+               StatusReport.submitted_at, first_submission.c.first_submitted_at)
+        .join(Commitment, StatusReport.commitment_id == Commitment.id)
+        .join(Activity, Commitment.activity_id == Activity.id).join(Goal, Activity.goal_id == Goal.id)
+        .outerjoin(first_submission, first_submission.c.report_id == StatusReport.id)
+        .where(Goal.program_id == program.id, StatusReport.period_id.in_(period_ids),
+               StatusReport.state == ReportState.submitted, StatusReport.status.is_not(None))).all()
+    return Loaded(
+        periods=list(periods), goals=list(goals), activities=list(activities), commitments=list(commitments),
+        activity_ended={int(entity_id): at for entity_id, at in ended if entity_id and entity_id.isdigit()},
+        reports={(r.commitment_id, r.period_id): r for r in reports},
+    )

@@ -1,0 +1,220 @@
+"""The styrkort as a PDF: one organisation's scorecard for one tertial, as archived.
+
+An official Swedish document, so the texts are Swedish literals (the label
+dictionaries hold Swedish msgids), never translated per request.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import cm
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Table, TableStyle
+
+from tracker.pdfkit import (
+    CONTENT_WIDTH,
+    FONT_BOLD,
+    INK,
+    MUTED,
+    STATUS_COLORS,
+    STYLES,
+    WARN,
+    WARN_BG,
+    ColouredText,
+    FactList,
+    bar_chart,
+    build_pdf,
+    data_table,
+    escape,
+    format_date,
+    format_datetime,
+    para,
+    status_cell,
+    status_text,
+    symbol,
+)
+from tracker.reporting.models import PERIOD_STATE_LABELS, STATUS_LABELS, ReportStatus
+from tracker.scorecards.service import (
+    CHANGE_LABELS,
+    CHANGE_SYMBOLS,
+    TEXT_CHANGE_LABELS,
+    Change,
+    Scorecard,
+    ScorecardGoal,
+    ScorecardRow,
+)
+
+CHANGE_COLORS = {Change.up: STATUS_COLORS[ReportStatus.done], Change.down: WARN}
+# Overview columns: activity takes what the others leave.
+OVERVIEW_WIDTHS = [CONTENT_WIDTH - 10.2 * cm, 3.9 * cm, 3.7 * cm, 2.6 * cm]
+LABEL_MARKUP = f'<font name="{FONT_BOLD}" size="8.5" color="{MUTED.hexval()}">{{label}}</font><br/>'
+# Kept with a table longer than the page, a heading would push both to a new page: reserve room instead.
+HEADING_OVER_TABLE = {name: ParagraphStyle(f"{name}_over_table", parent=STYLES[name], keepWithNext=0)
+                      for name in ("h1", "h2")}
+TEXT_STYLE = ParagraphStyle("scorecard_text", parent=STYLES["body"], spaceBefore=4)
+SIDE_BY_SIDE = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                           ("TOPPADDING", (1, 0), (1, 0), 18)])
+
+
+def render_scorecard(card: Scorecard, *, generated_at: datetime) -> bytes:
+    """The scorecard as A4 PDF bytes: heading, summary, commitments per programme and goal, effect goals."""
+    story = _heading(card, generated_at)
+    if not card.summary.commitments:
+        story.append(para(f"{card.organisation_short_name} har inga åtaganden i programmen, så det finns "
+                          f"inget att följa upp för {card.tertial.label}."))
+    else:
+        story += _summary(card)
+        for program in card.programs:
+            story += [CondPageBreak(6 * cm), para(program.name, HEADING_OVER_TABLE["h1"])]
+            for goal in program.goals:
+                story += _goal(goal)
+    story += _effect_goals_section(card)
+    return build_pdf(
+        story, title=f"Styrkort – {card.organisation_short_name}", header=card.tertial.label,
+        footer=f"Data per {format_datetime(card.data_as_of)} · Skapad {format_datetime(generated_at)}",
+        subject=f"Styrkort för {card.organisation_name}, {card.tertial.label}",
+    )
+
+
+def _heading(card: Scorecard, generated_at: datetime) -> list[Flowable]:
+    state = PERIOD_STATE_LABELS[card.period_state].lower()
+    context = [f"{card.tertial.label} ({state})"]
+    if card.previous:
+        context.append(f"förändring jämfört med {card.previous.label}")
+    context.append("bara inlämnade rapporter räknas")
+    story = [para("Styrkort", "title"), para(card.organisation_name, "h1")]
+    if card.programs:
+        label = "Program" if len(card.programs) == 1 else "Programmen"
+        story.append(para(f"{label}: {'; '.join(p.name for p in card.programs)}"))
+    story += [
+        para(" · ".join(context)),
+        para(f"Data per {format_datetime(card.data_as_of)} · Skapad {format_datetime(generated_at)}", "meta"),
+    ]
+    return story
+
+
+def _summary(card: Scorecard) -> list[Flowable]:
+    s, trail = card.summary, card.trail_tertials
+    story = [
+        para("Sammanfattning", "h1"),
+        Paragraph(f"<b>{s.reported} av {s.commitments} åtaganden har en inlämnad rapport ({s.share_reported} %).</b>",
+                  STYLES["body"]),
+    ]
+    if not s.reported:
+        story.append(para(f"Inga rapporter är inlämnade för {card.tertial.label}.", "warning"))
+    return story + [
+        para(f"Åtaganden per status, {card.tertial.label}", "label"),
+        _status_counts(card),
+        Paragraph(f"<b>{symbol('⚠')} Försenade: {s.overdue}</b> – " + _plural(
+            s.overdue, "åtagande är försenat", "åtaganden är försenade") +
+            ": aktivitetens tidsperiod har gått ut och den är inte genomförd.", STYLES["body"]),
+        Paragraph(f"<b>Behöver stöd: {s.support_needed}</b> – " + _plural(
+            s.support_needed, "åtagande", "åtaganden") + " där organisationen behöver stöd.", STYLES["body"]),
+        para(f"Statusspåret visar de senaste {len(trail)} tertialerna ({trail[0].short_label}–"
+             f"{trail[-1].short_label}); – betyder att ingen rapport lämnades in.", "meta"),
+    ]
+
+
+def _status_counts(card: Scorecard) -> Table:
+    """The counts per status as a table with the same counts as bars beside it."""
+    counts = card.summary.by_status
+    rows = [["Status", "Antal"], *([status_cell(c.status, c.label), str(c.count)] for c in counts),
+            ["Totalt", str(card.summary.commitments)]]
+    table = data_table(rows, [4.6 * cm, 1.4 * cm], styles=[
+        ("ALIGN", (1, 0), (1, -1), "RIGHT"), ("FONT", (0, -1), (-1, -1), FONT_BOLD, 8.5, 11),
+        ("LINEABOVE", (0, -1), (-1, -1), 1.2, INK),
+    ])
+    chart = bar_chart([(status_text(c.status, c.label), c.count, STATUS_COLORS[c.status]) for c in counts],
+                      width=CONTENT_WIDTH - 6.6 * cm)
+    side_by_side = Table([[table, chart]], colWidths=[6.6 * cm, CONTENT_WIDTH - 6.6 * cm], hAlign="LEFT")
+    side_by_side.setStyle(SIDE_BY_SIDE)
+    return side_by_side
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _goal(goal: ScorecardGoal) -> list[Flowable]:
+    """The goal's overview table (header repeated on each page), then each commitment in detail."""
+    rows: list[list] = [["Aktivitet", "Status", Paragraph("Förändring sedan förra tertialen", STYLES["cell_head"]),
+                         "Markering"]]
+    overdue_rows = []
+    for i, row in enumerate(goal.rows, start=1):
+        rows.append([ColouredText(row.activity_title), status_cell(row.status, row.status_label),
+                     _change_cell(row), ColouredText("\n".join(_markers(row)), WARN if row.overdue else INK,
+                                                     style="cell_head")])
+        if row.overdue:
+            overdue_rows.append(("BACKGROUND", (0, i), (-1, i), WARN_BG))
+    story: list[Flowable] = [CondPageBreak(4 * cm), para(goal.name, HEADING_OVER_TABLE["h2"]),
+                             data_table(rows, OVERVIEW_WIDTHS, styles=overdue_rows)]
+    for row in goal.rows:
+        story += _commitment(row)
+    return story
+
+
+def _markers(row: ScorecardRow) -> list[str]:
+    markers = [f"{symbol('⚠')} Försenad"] if row.overdue else []
+    if row.support_needed:
+        markers.append("Behöver stöd")
+    if not row.still_assigned:
+        markers.append("Avslutat")
+    return markers
+
+
+def _change_label(change: Change) -> str:
+    return f"{symbol(CHANGE_SYMBOLS[change])} {CHANGE_LABELS[change]}"
+
+
+def _change_text(row: ScorecardRow) -> str:
+    if row.change is None:
+        return "Ingen rapport denna tertial"
+    text = _change_label(row.change)
+    if row.previous_status and row.change != Change.same:
+        text += f" (förra tertialen: {STATUS_LABELS[row.previous_status]})"
+    return text
+
+
+def _change_cell(row: ScorecardRow) -> ColouredText:
+    if row.change is None:
+        return ColouredText("–", MUTED)
+    return ColouredText(_change_label(row.change), CHANGE_COLORS.get(row.change, INK))
+
+
+def _commitment(row: ScorecardRow) -> list[Flowable]:
+    """One commitment in full; the comment and next steps flow as paragraphs that may split across pages."""
+    story: list[Flowable] = [para(row.activity_title, "h3")]
+    if row.overdue:
+        story.append(para(f"{symbol('⚠')} Försenad – tidsperioden slutade {format_date(row.ends_on)}", "warning"))
+    if not row.still_assigned:
+        story.append(para("Åtagandet är avslutat sedan tertialen.", "meta"))
+    dates = (f"{format_date(row.starts_on)} – {format_date(row.ends_on)}" if row.time_frame_parsed
+             else "tolkas som hela programperioden")
+    facts = [
+        ("Tidsperiod", f"{row.time_frame} ({dates})", INK),
+        ("Status", status_text(row.status, row.status_label), STATUS_COLORS[row.status]),
+        ("Förändring", _change_text(row), CHANGE_COLORS.get(row.change, INK)),
+    ]
+    if row.reported:
+        support = " – ".join(filter(None, ["Ja", row.support_text])) if row.support_needed else "Nej"
+        facts.append(("Behöver stöd", support, INK))
+    trail = " · ".join(f"{p.tertial.short_label} {status_text(p.status, p.label)}" for p in row.trail)
+    story.append(FactList([*facts, ("Statusspår", trail, INK)]))
+    if row.reported:
+        text_change = f" · {TEXT_CHANGE_LABELS[row.text_change]}" if row.text_change else ""
+        story += [_labelled(f"Kommentar{text_change}", row.comment), _labelled("Nästa steg", row.next_steps)]
+    return story
+
+
+def _labelled(label: str, text: str | None) -> Paragraph:
+    """Label and text in one paragraph: it splits anywhere yet never leaves the label alone at a page end."""
+    return Paragraph(LABEL_MARKUP.format(label=escape(label)) + escape(text or "–"), TEXT_STYLE)
+
+
+def _effect_goals_section(card: Scorecard) -> list[Flowable]:
+    """The effect goals, followed up once a year; this section will carry their outcomes."""
+    return [
+        para("Effektmål", "h1"),
+        para(f"Effektmålen som gäller {card.organisation_short_name} följs upp en gång om året. "
+             "Utfallen redovisas i det här avsnittet när årets uppföljning finns tillgänglig."),
+    ]
