@@ -34,7 +34,7 @@ from tracker.pdfkit import (
     symbol,
 )
 from tracker.reporting.models import PERIOD_STATE_LABELS, STATUS_LABELS, ReportStatus
-from tracker.scorecards.service import (
+from tracker.scorecards.card import (
     CHANGE_LABELS,
     CHANGE_SYMBOLS,
     TEXT_CHANGE_LABELS,
