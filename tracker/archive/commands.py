@@ -111,6 +111,7 @@ def _range(find):
 
 def _generate(session: Session, subjects: list[Subject], workers: int | None, *, label: str) -> None:
     root = current_app.config["SCORECARD_DIR"]
+    failure = None
     with click.progressbar(length=len(subjects), label=label, file=sys.stderr) as bar:
         try:
             documents = generation.generate(
@@ -118,6 +119,8 @@ def _generate(session: Session, subjects: list[Subject], workers: int | None, *,
                 generated_by_label=f"kommandoraden ({getpass.getuser()})",
                 workers=workers or os.cpu_count() or 1, progress=lambda _document: bar.update(1))
         except generation.GenerationFailed as error:
-            raise click.ClickException(str(error)) from None
+            documents, failure = error.documents, error
     for document in sorted(documents, key=lambda d: d.key):
         click.echo(f"{root / archive.latest_path(document.key)}  (version {document.version}: {root / document.path})")
+    if failure is not None:  # what was written is listed above; the rest is named here
+        raise click.ClickException(str(failure))

@@ -27,7 +27,7 @@ class MidtermRequestForm(FlaskForm):
     period = SelectField(_l("Till och med tertial"), validate_choice=False)
 
     def with_choices(self, programs: list[Program], periods: list[ReportingPeriod]):
-        self.program.choices = [(p.slug, p.name) for p in programs]
+        self.program.choices = [(p.slug, p.short_name) for p in programs]
         self.period.choices = [(p.code, p.label) for p in periods]
         return self
 
@@ -37,6 +37,6 @@ class AnnualRequestForm(FlaskForm):
     year = SelectField(_l("År"), validate_choice=False)
 
     def with_choices(self, programs: list[Program], years: list[int]):
-        self.program.choices = [(p.slug, p.name) for p in programs]
+        self.program.choices = [(p.slug, p.short_name) for p in programs]
         self.year.choices = [(str(y), str(y)) for y in years]
         return self

@@ -30,7 +30,11 @@ _PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 
 
 class GenerationFailed(Exception):
-    """Some documents could not be generated; the others were archived. Swedish message."""
+    """Some documents could not be generated; the others were archived (`documents`). Swedish message."""
+
+    def __init__(self, message: str, documents: list[ArchivedDocument]):
+        super().__init__(message)
+        self.documents = documents
 
 
 def running_programs(session: Session, year: int) -> list[Program]:
@@ -146,7 +150,7 @@ def generate(session: Session, root: Path, subjects: list[Subject], *, generated
                 archive_one(futures[future], *(_outcome(future)))
     if failures:
         raise GenerationFailed(f"{len(failures)} av {len(subjects)} dokument kunde inte skapas: "
-                               + "; ".join(failures))
+                               + "; ".join(failures), documents)
     return documents
 
 

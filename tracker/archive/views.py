@@ -142,7 +142,8 @@ def _start(forms, index: int, resolve):
 
 def _generate_context(scorecard_form, midterm_form, annual_form, started: GenerationJob | None = None) -> dict:
     return {"scorecard_form": scorecard_form, "midterm_form": midterm_form, "annual_form": annual_form,
-            "started": _job_context(started) if started else None, "recent": recent_jobs(get_session()),
+            "started": _job_context(started) if started else None,
+            "recent": [job for job in recent_jobs(get_session()) if not started or job.id != started.id],
             "JOB_STATE_LABELS": JOB_STATE_LABELS}
 
 
