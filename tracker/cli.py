@@ -23,6 +23,8 @@ SEED_KIND_LABELS = {
     "activity_partner": "kopplingar till samverkansparter",
     "activity_target_group": "kopplingar till målgrupper",
     "commitment": "åtaganden",
+    "effect_goal": "effektmål",
+    "effect_goal_organisation": "ansvariga för effektmål",
     "goal": "mål",
     "organisation": "organisationer",
     "period": "tertialer",

@@ -5,6 +5,12 @@ import tracker.audit.service  # noqa: F401,E402  (registers the append-only guar
 from tracker.accounts.models import User, UserOrganisation  # noqa: F401
 from tracker.archive.models import ArchivedDocument, GenerationJob  # noqa: F401
 from tracker.audit.models import AuditEvent  # noqa: F401
+from tracker.effect_goals.models import (  # noqa: F401
+    EffectGoal,
+    EffectGoalOrganisation,
+    Measurement,
+    MeasurementVersion,
+)
 from tracker.organisations.models import Organisation  # noqa: F401
 from tracker.programs.models import (  # noqa: F401
     Activity,

@@ -29,7 +29,7 @@ class SeedError(Exception):
         self.path, self.line, self.row, self.problem = path, line, row, problem
 
 
-class _Strict(BaseModel):
+class StrictSeed(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -37,7 +37,7 @@ class OrganisationSeed(OrganisationCreate):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class GoalSeed(_Strict):
+class GoalSeed(StrictSeed):
     code: str = Field(min_length=1, max_length=20)
     number: int | None = Field(default=None, ge=1, le=99)
     title: str = Field(min_length=1, max_length=500)
@@ -47,7 +47,7 @@ class ProgramSeed(ProgramBase):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class ActivitySeed(_Strict):
+class ActivitySeed(StrictSeed):
     key: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9-]*$")
     goal: str = Field(min_length=1)
     title: str = Field(min_length=1, max_length=1000)
@@ -65,13 +65,13 @@ class ActivitySeed(_Strict):
         return str(value) if isinstance(value, int) else value
 
 
-class DeadlineSeed(_Strict):
+class DeadlineSeed(StrictSeed):
     month: int = Field(ge=1, le=12)
     day: int = Field(ge=1, le=31)
     next_year: bool = False
 
 
-class PeriodsSeed(_Strict):
+class PeriodsSeed(StrictSeed):
     first: str
     last: str
     deadlines: dict[int, DeadlineSeed]
@@ -100,6 +100,7 @@ class SeedBundle:
     goals: dict[str, list[Located]] = field(default_factory=dict)  # program slug → goals
     activities: dict[str, list[Located]] = field(default_factory=dict)  # program slug → rows
     periods: Located | None = None
+    effect_goals: dict[str, list[Located]] = field(default_factory=dict)  # program slug → effect goals
 
 
 class _LineLoader(yaml.SafeLoader):

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from tracker.audit import service as audit
+from tracker.effect_goals import seeding as effect_goal_seeding
 from tracker.organisations.models import Organisation, OrgKind
 from tracker.programs import service as programs
 from tracker.programs.models import (
@@ -81,6 +82,7 @@ def read_bundle(seed_dir: Path) -> SeedBundle:
         bundle.periods = Located(seed, periods_path, 0, line)
     for path in sorted(seed_dir.glob("activities-*.yaml")):
         _read_activities(bundle, path)
+    effect_goal_seeding.read_effect_goals(bundle, seed_dir)
     return bundle
 
 
@@ -164,6 +166,8 @@ def apply(session: Session, bundle: SeedBundle, *, today: date) -> SeedResult:
         goals = _apply_goals(session, ledger, program, bundle.goals[program.slug])
         for row in bundle.activities.get(program.slug, []):
             _apply_activity(session, ledger, program, goals, orgs, row)
+        effect_goal_seeding.apply_effect_goals(session, ledger, program, bundle.effect_goals.get(program.slug, []),
+                                               lambda tokens: _responsible(tokens, orgs))
     if bundle.periods is not None:
         _apply_periods(session, ledger, bundle.periods.value, today)
     if ledger.created:

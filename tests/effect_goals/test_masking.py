@@ -1,0 +1,53 @@
+"""Small figures never leave the coordinators' hands unmasked."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from tracker.effect_goals.display import count_text, parts_text, percent_text, value_text
+from tracker.effect_goals.masking import change_hidden, count_hidden, share_hidden
+from tracker.effect_goals.models import EffectGoal, TargetType
+from tracker.effect_goals.rollup import Assessment, Result
+
+
+def _goal(target_type=TargetType.share_at_least, baseline_year=None) -> EffectGoal:
+    return EffectGoal(code="g", wording="Mål", target_type=target_type, target_value=80, numerator_label="n",
+                      denominator_label=None if target_type == TargetType.change_at_least else "d",
+                      program_id=1, baseline_year=baseline_year)
+
+
+def _result(numerator, denominator, baseline=None, value=None) -> Result:
+    return Result(year=2025, numerator=numerator, denominator=denominator, baseline=baseline,
+                  value=value if value is not None else Fraction(numerator, denominator or 1),
+                  assessment=Assessment.met, reason=None, reported=1, responsible=1)
+
+
+def test_counts_from_one_to_four_are_masked_zero_and_five_are_not():
+    assert [count_hidden(n, 5) for n in (0, 1, 4, 5, None)] == [False, True, True, False, False]
+    assert count_text(3, 5) == "färre än 5"
+    assert count_text(3, None) == "3"  # a coordinator
+    assert count_text(1234, 5) == "1\u00a0234"
+
+
+def test_a_share_is_withheld_when_a_part_or_the_difference_is_small():
+    assert share_hidden(3, 40, 5)  # the numerator
+    assert share_hidden(38, 40, 5)  # 2 did not: as telling
+    assert share_hidden(4, 4, 5)
+    assert not share_hidden(35, 40, 5)
+    assert not share_hidden(40, 40, 5)  # all of them: nobody singled out
+    assert not share_hidden(3, 40, None)
+    assert change_hidden(3, 48, 5) and change_hidden(60, 2, 5) and not change_hidden(60, 48, 5)
+
+
+def test_masked_texts_show_no_figure():
+    goal = _goal()
+    small = _result(38, 40)
+    assert value_text(goal, small, 5) == "visas inte (för få fall)"
+    assert parts_text(goal, small, 5) == "38 av 40"
+    assert parts_text(goal, _result(3, 40), 5) == "färre än 5 av 40"
+    assert value_text(goal, _result(3, 40), None) == "7,5\u00a0%"
+
+
+def test_percent_texts_use_a_decimal_comma_and_sign_a_change():
+    assert percent_text(Fraction(49, 110)) == "44,5\u00a0%"
+    assert percent_text(Fraction(1, 4), signed=True) == "+25,0\u00a0%"
+    assert percent_text(Fraction(-1, 10), signed=True) == "−10,0\u00a0%"

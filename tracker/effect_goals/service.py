@@ -1,0 +1,96 @@
+"""Reading effect goals and their figures, with the city and per-organisation results.
+
+Three queries whatever the number of goals, organisations and years. The results
+are exact: masking is the caller's business, by who is looking (see `masking`).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, select
+
+from tracker.effect_goals.models import EffectGoal, EffectGoalOrganisation, Measurement
+from tracker.effect_goals.rollup import Figures, GoalTarget, Result, result
+from tracker.organisations.models import Organisation
+from tracker.programs.models import Program
+
+
+@dataclass
+class OrganisationRow:
+    organisation: Organisation
+    results: dict[int, Result]  # year → the organisation's own result
+    figures: dict[int, Measurement] = field(default_factory=dict)  # year → its measurement (exact)
+
+
+@dataclass
+class GoalResults:
+    goal: EffectGoal
+    program: Program
+    years: list[int]
+    city: dict[int, Result]  # year → the city-wide result
+    organisations: list[OrganisationRow]
+
+    @property
+    def target(self) -> GoalTarget:
+        return target_of(self.goal)
+
+
+def target_of(goal: EffectGoal) -> GoalTarget:
+    return GoalTarget(goal.target_type, goal.target_value, goal.baseline_year)
+
+
+def follow_up_years(program: Program, today: date) -> list[int]:
+    """The programme's years up to this one: the years figures can exist for."""
+    return list(range(program.start_year, min(program.end_year, today.year) + 1))
+
+
+def list_goals(session: Session, *, program_id: int | None = None) -> list[tuple[EffectGoal, Program]]:
+    query = (select(EffectGoal, Program).join(Program, EffectGoal.program_id == Program.id)
+             .where(EffectGoal.active).order_by(Program.start_year, Program.id, EffectGoal.position, EffectGoal.id))
+    if program_id is not None:
+        query = query.where(EffectGoal.program_id == program_id)
+    return list(session.exec(query).all())
+
+
+def goal_results(session: Session, goals: list[tuple[EffectGoal, Program]], *, today: date,
+                 organisation_id: int | None = None) -> list[GoalResults]:
+    """Each goal's city result per year and every responsible organisation's own (or only one organisation's)."""
+    ids = [goal.id for goal, _program in goals] or [-1]
+    responsible: dict[int, list[Organisation]] = defaultdict(list)
+    for goal_id, organisation in session.exec(
+            select(EffectGoalOrganisation.effect_goal_id, Organisation)
+            .join(Organisation, EffectGoalOrganisation.organisation_id == Organisation.id)
+            .where(EffectGoalOrganisation.effect_goal_id.in_(ids)).order_by(Organisation.name)):
+        responsible[goal_id].append(organisation)
+    measurements: dict[int, dict[int, dict[int, Measurement]]] = defaultdict(lambda: defaultdict(dict))
+    for row in session.exec(select(Measurement).where(Measurement.effect_goal_id.in_(ids))):
+        measurements[row.effect_goal_id][row.year][row.organisation_id] = row
+    out = []
+    for goal, program in goals:
+        years = follow_up_years(program, today)
+        orgs = responsible[goal.id]
+        figures = {year: {org: Figures(m.numerator, m.denominator) for org, m in by_org.items()}
+                   for year, by_org in measurements[goal.id].items()}
+        target = target_of(goal)
+        everyone = {o.id for o in orgs}
+        city = {year: result(target, year, figures, everyone) for year in years}
+        rows = [OrganisationRow(o, {year: result(target, year, figures, {o.id}) for year in years},
+                                {year: by_org[o.id] for year, by_org in measurements[goal.id].items()
+                                 if o.id in by_org})
+                for o in orgs if organisation_id is None or o.id == organisation_id]
+        out.append(GoalResults(goal, program, years, city, rows))
+    return out
+
+
+def goals_of_organisation(session: Session, organisation_id: int, *, program_id: int | None = None
+                          ) -> list[tuple[EffectGoal, Program]]:
+    """The active goals the organisation reports figures for."""
+    query = (select(EffectGoal, Program).join(Program, EffectGoal.program_id == Program.id)
+             .join(EffectGoalOrganisation, EffectGoalOrganisation.effect_goal_id == EffectGoal.id)
+             .where(EffectGoal.active, EffectGoalOrganisation.organisation_id == organisation_id)
+             .order_by(Program.start_year, Program.id, EffectGoal.position, EffectGoal.id))
+    if program_id is not None:
+        query = query.where(EffectGoal.program_id == program_id)
+    return list(session.exec(query).all())
