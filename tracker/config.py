@@ -25,6 +25,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         or (DEV_SECRET_KEY if env in ("development", "test") else None),
         "SEED_DIR": Path(os.environ.get("TRACKER_SEED_DIR", ROOT / "seeds")),
         "SCORECARD_DIR": Path(os.environ.get("TRACKER_SCORECARD_DIR", ROOT / "scorecards")),
+        "EFFECT_GOAL_MASK_THRESHOLD": int(os.environ.get("TRACKER_EFFECT_GOAL_MASK_THRESHOLD", "5")),  # see masking
         # Processes rendering PDFs for a web-started generation (the CLI uses every core).
         "GENERATION_WORKERS": int(os.environ.get("TRACKER_GENERATION_WORKERS", "1")),
         "BABEL_DEFAULT_LOCALE": "sv",
@@ -42,6 +43,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # Login throttling; several workers need a shared store (e.g. redis://).
         "RATELIMIT_STORAGE_URI": os.environ.get("TRACKER_RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_LIMIT": os.environ.get("TRACKER_LOGIN_LIMIT", "5 per 15 minutes"),
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,  # uploads (effect-goal files) are refused above this, early
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     }
     config.update(overrides or {})

@@ -75,7 +75,7 @@ def init_app(app: Flask) -> None:
                                 secure=app.config["SESSION_COOKIE_SECURE"])
         return response
 
-    for code in (400, 403, 404, 405, 410, 429, 500):
+    for code in (400, 403, 404, 405, 410, 413, 429, 500):
         app.register_error_handler(code, error_page)
     app.register_error_handler(CSRFError, _csrf_error)
     app.context_processor(_navigation)
@@ -112,6 +112,7 @@ NAVIGATION = [
     ("followup.compliance", _l("Rapportering")),
     ("periods.index", _l("Tertialer")),
     ("scorecards.index", _l("Styrkort")),
+    ("effect_goals.index", _l("Effektmål")),
     ("archive.index", _l("Arkiv")),
     ("index", _l("Program och organisationer")),
     ("accounts.users", _l("Användare")),
@@ -139,6 +140,7 @@ ERROR_TITLES = {
     404: _l("Sidan finns inte"),
     405: _l("Metoden är inte tillåten"),
     410: _l("Länken gäller inte längre"),
+    413: _l("Filen är för stor"),
     429: _l("För många försök"),
     500: _l("Något gick fel"),
 }
@@ -148,6 +150,7 @@ ERROR_TEXTS = {
     404: _l("Sidan du söker finns inte. Kontrollera adressen eller gå till startsidan."),
     405: _l("Den här adressen tar inte emot den sortens begäran."),
     410: _l("Länken har redan använts eller har gått ut. Be en administratör om en ny."),
+    413: _l("Det som skickades är större än 4 MB. Dela upp filen i flera mindre och försök igen."),
     429: _l("För många misslyckade inloggningsförsök. Vänta en stund och försök igen."),
     500: _l("Ett oväntat fel inträffade. Ingenting sparades. Försök igen om en stund."),
 }

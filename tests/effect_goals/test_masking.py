@@ -42,7 +42,7 @@ def test_masked_texts_show_no_figure():
     goal = _goal()
     small = _result(38, 40)
     assert value_text(goal, small, 5) == "visas inte (för få fall)"
-    assert parts_text(goal, small, 5) == "38 av 40"
+    assert parts_text(goal, small, 5) == "visas inte (för få fall)"  # 2 did not
     assert parts_text(goal, _result(3, 40), 5) == "färre än 5 av 40"
     assert value_text(goal, _result(3, 40), None) == "7,5\u00a0%"
 
@@ -51,3 +51,31 @@ def test_percent_texts_use_a_decimal_comma_and_sign_a_change():
     assert percent_text(Fraction(49, 110)) == "44,5\u00a0%"
     assert percent_text(Fraction(1, 4), signed=True) == "+25,0\u00a0%"
     assert percent_text(Fraction(-1, 10), signed=True) == "−10,0\u00a0%"
+
+
+def test_an_upload_over_the_limit_is_refused_with_a_message(client, login, make_user):
+    from tracker.accounts.models import Role
+
+    login(make_user(Role.coordinator))
+    # A raw body: the test client would otherwise spool a large form to a temporary file of its own.
+    response = client.post("/effektmal/import", data=b"x" * (5 * 1024 * 1024),
+                           content_type="multipart/form-data; boundary=gräns")
+    assert response.status_code == 413
+    assert "Filen är för stor" in response.text
+
+
+def test_every_export_explains_the_formulas_and_the_masking(client, login, make_user):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tracker.accounts.models import Role
+
+    login(make_user(Role.reader))
+    response = client.get("/effektmal/export.xlsx?ar=2025")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert workbook.sheetnames == ["Effektmål", "Metod"]
+    method = " ".join(row[0] for row in workbook["Metod"].iter_rows(values_only=True))
+    assert "aldrig ett medelvärde" in method and "färre än 5" in method
+    workbook.close()

@@ -22,6 +22,7 @@ from tracker.archive import service as archive
 from tracker.archive.models import ArchivedDocument, DocumentKind
 from tracker.archive.service import Rendered, Subject
 from tracker.db import make_engine, utcnow
+from tracker.effect_goals.models import EffectGoal, EffectGoalOrganisation
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.reporting.models import ReportingPeriod, ReportState, StatusReport
@@ -38,10 +39,11 @@ class GenerationFailed(Exception):
 
 
 def running_programs(session: Session, year: int) -> list[Program]:
-    """Programmes that run in the year and have activities to follow up."""
+    """Programmes that run in the year and have activities or effect goals to follow up."""
+    followed_up = or_(Program.id.in_(select(Goal.program_id).join(Activity, Activity.goal_id == Goal.id)),
+                      Program.id.in_(select(EffectGoal.program_id).where(EffectGoal.active)))
     return list(session.exec(
-        select(Program).where(Program.start_year <= year, Program.end_year >= year,
-                              Program.id.in_(select(Goal.program_id).join(Activity, Activity.goal_id == Goal.id)))
+        select(Program).where(Program.start_year <= year, Program.end_year >= year, followed_up)
         .order_by(Program.start_year, Program.id)
     ))
 
@@ -51,22 +53,27 @@ def scorecard_subjects(session: Session, *, period: ReportingPeriod,
     """One styrkort per running programme and responsible organisation (or for one organisation).
 
     An organisation is responsible in a programme when it has an active commitment
-    there or reported on one in the tertial. Asked for by name, an organisation
+    there, reported on one in the tertial, or reports figures for one of its effect goals. Asked for by name, an organisation
     responsible nowhere still gets a styrkort for each programme, saying so.
     """
     programs = running_programs(session, period.year)
     reported = select(StatusReport.commitment_id).where(StatusReport.period_id == period.id,
                                                         StatusReport.state == ReportState.submitted)
-    pairs = session.exec(
+    running = [p.id for p in programs] or [-1]
+    chosen = Organisation.id == organisation.id if organisation else Organisation.active
+    committed = (
         select(Goal.program_id, Organisation.id, Organisation.slug)
         .join(Activity, Activity.goal_id == Goal.id)
         .join(Commitment, Commitment.activity_id == Activity.id)
         .join(Organisation, Commitment.organisation_id == Organisation.id)
-        .where(Goal.program_id.in_([p.id for p in programs] or [-1]),
-               or_(and_(Commitment.active, Activity.active), Commitment.id.in_(reported)))
-        .where(Organisation.id == organisation.id if organisation else Organisation.active)
-        .distinct().order_by(Organisation.slug)
-    ).all()
+        .where(Goal.program_id.in_(running), or_(and_(Commitment.active, Activity.active),
+                                                 Commitment.id.in_(reported)), chosen))
+    reporting_figures = (
+        select(EffectGoal.program_id, Organisation.id, Organisation.slug)
+        .join(EffectGoalOrganisation, EffectGoalOrganisation.effect_goal_id == EffectGoal.id)
+        .join(Organisation, EffectGoalOrganisation.organisation_id == Organisation.id)
+        .where(EffectGoal.program_id.in_(running), EffectGoal.active, chosen))
+    pairs = sorted(set(session.exec(committed.union(reporting_figures)).all()), key=lambda row: row[2])
     responsible: dict[int, list[tuple[int, str]]] = {p.id: [] for p in programs}
     for program_id, org_id, slug in pairs:
         responsible[program_id].append((org_id, slug))

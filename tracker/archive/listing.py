@@ -103,9 +103,11 @@ def documents_for(session: Session, *, organisation_id: int, period_id: int) -> 
 
 
 def report_programs(session: Session) -> list[Program]:
-    """Programmes with activities: each has a halvtidsrapport and yearly compilations as web pages."""
+    """Programmes with activities or effect goals: each has a halvtidsrapport and yearly compilations."""
+    from tracker.effect_goals.models import EffectGoal
     from tracker.programs.models import Activity, Goal
 
     return list(session.exec(select(Program).where(
-        Program.id.in_(select(Goal.program_id).join(Activity, Activity.goal_id == Goal.id)))
+        Program.id.in_(select(Goal.program_id).join(Activity, Activity.goal_id == Goal.id))
+        | Program.id.in_(select(EffectGoal.program_id).where(EffectGoal.active)))
         .order_by(Program.start_year, Program.id)))

@@ -59,6 +59,9 @@ def parts_text(goal: EffectGoal, result: Result, threshold: int | None, gettext:
             return count_text(result.numerator, threshold, gettext)
         return gettext("%(value)s mot %(baseline)s (basår %(year)s)", value=count_text(result.numerator, threshold,
                        gettext), baseline=count_text(result.baseline, threshold, gettext), year=goal.baseline_year)
+    if share_hidden(result.numerator, result.denominator, threshold) and not count_hidden(result.numerator, threshold) \
+            and not count_hidden(result.denominator, threshold):
+        return gettext(MASKED_SHARE)  # "38 av 40" would tell that 2 did not
     return gettext("%(numerator)s av %(denominator)s", numerator=count_text(result.numerator, threshold, gettext),
                    denominator=count_text(result.denominator, threshold, gettext))
 
@@ -83,3 +86,19 @@ def coverage_text(result: Result, gettext: Callable = swedish) -> str:
 
 def assessment_text(result: Result, gettext: Callable = swedish) -> str:
     return gettext(ASSESSMENT_LABELS[result.assessment])
+
+
+def method_lines(threshold: int | None) -> list[str]:
+    """How the figures are computed and masked, in Swedish: written beside every export."""
+    lines = [
+        "Stadens resultat = summan av organisationernas täljare / summan av deras nämnare, aldrig ett medelvärde "
+        "av organisationernas andelar.",
+        "Mål om ökning: årets antal mot basårets, för de organisationer som rapporterat båda åren.",
+        "Underlag saknas när nämnaren är 0, basåret saknas eller ingen organisation har rapporterat.",
+    ]
+    if threshold is None:
+        lines.append("Filen har exakta siffror: den får inte lämna samordnarna (eller organisationen själv).")
+    else:
+        lines.append(f"Antal från 1 till {threshold - 1} visas som \"färre än {threshold}\", och en andel visas "
+                     "inte (\"dolt\") när en del av den eller skillnaden mellan delarna är så liten.")
+    return lines

@@ -28,7 +28,7 @@ class TargetType(StrEnum):
 TARGET_TYPE_LABELS = {
     TargetType.share_at_least: N_("Andel minst"),
     TargetType.share_at_most: N_("Andel högst"),
-    TargetType.change_at_least: N_("Ökning minst, mot basåret"),
+    TargetType.change_at_least: N_("Ökning mot basåret, minst"),
     TargetType.all_units: N_("Alla enheter"),
 }
 TARGET_TYPE_VALUES_SQL = ", ".join(f"'{t.value}'" for t in TargetType)

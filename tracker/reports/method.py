@@ -43,3 +43,42 @@ METHOD = [
         "Procent avrundas till hela procent, halva procent uppåt. Uppgifterna lästes vid den tidpunkt som "
         "anges som Data per; rapporter som lämnades in eller ändrades senare syns inte i rapporten.")),
 ]
+# The effect goals' entries; the second is filled in with the masking threshold (`threshold`, and `largest`,
+# the largest count that is masked). Keep them in step with `effect_goals.rollup` and `effect_goals.masking`.
+EFFECT_GOALS = [
+    (N_("Effektmålens resultat"), N_(
+        "Ett effektmål följs upp en gång om året. Varje ansvarig organisation rapporterar för året en täljare "
+        "och en nämnare (till exempel personer med ett stadigvarande boende efter placeringen av alla personer "
+        "som fullföljt en placering), eller ett antal när målet är en ökning. Stadens resultat är summan av "
+        "täljarna delad med summan av nämnarna, Σ täljare / Σ nämnare, över de organisationer som har "
+        "rapporterat. Det är aldrig ett medelvärde av organisationernas procentandelar: en organisation med 2 "
+        "fall väger inte lika tungt som en med 200. Med 9 av 10 och 40 av 100 blir resultatet 49 av 110, det "
+        "vill säga 44,5 procent, inte medelvärdet 65 procent. Ett mål om ökning jämför årets summerade antal "
+        "med basårets, räknat bara över de organisationer som har rapporterat båda åren: (årets antal − "
+        "basårets antal) / basårets antal. Resultatet saknas (Underlag saknas) när ingen organisation har "
+        "rapporterat för året, när nämnaren är 0, när basår saknas eller när ingen organisation har rapporterat "
+        "både basåret och året. Täckningen, till exempel ”12 av 13 organisationer har rapporterat”, säger hur "
+        "många av de ansvariga organisationerna resultatet bygger på. Målet är uppnått när resultatet når "
+        "målvärdet: minst målvärdet för en lägsta andel och för en ökning, högst målvärdet för en högsta andel "
+        "och 100 procent när alla enheter ska omfattas.")),
+    (N_("Små antal i effektmålen"), N_(
+        "Siffrorna gäller våldsutsatta och deras barn. För att ingen ska gå att känna igen visas antal från 1 "
+        "till %(largest)s som ”färre än %(threshold)s”, och en andel visas inte när dess täljare, nämnare eller "
+        "skillnaden mellan dem är ett så litet antal (av 38 av 40 går det att räkna ut de 2 som inte "
+        "omfattas). En ökning visas inte när årets eller basårets antal är så litet. Då visas inte heller om "
+        "målet är uppnått, eftersom också det säger något om andelen. Där en organisations siffror visas för "
+        "sig (i styrkortet) döljs fler organisationers siffror när stadens summa minus de andra organisationernas "
+        "annars skulle ge tillbaka ett dolt tal. Antalet 0 visas: det pekar inte ut någon. Gränsen %(threshold)s är en inställning i systemet. Rapporten som PDF visar alltid "
+        "siffrorna så; på webbsidan ser bara samordnare exakta siffror (i styrkortet också organisationens egna "
+        "kontaktpersoner, för dess egna siffror).")),
+]
+
+
+def method(*, effect_goals: bool, threshold: int) -> list[tuple[str, str, dict]]:
+    """The appendix as (title, text msgid, values to fill in after translating); the effect goals' when shown."""
+    entries = [(title, text, {}) for title, text in METHOD]
+    if effect_goals:
+        (goals_title, goals_text), (masking_title, masking_text) = EFFECT_GOALS
+        entries += [(goals_title, goals_text, {}),
+                    (masking_title, masking_text, {"threshold": threshold, "largest": threshold - 1})]
+    return entries

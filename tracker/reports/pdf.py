@@ -6,6 +6,7 @@ text (comments, support needs, names) is escaped so that it prints literally.
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from reportlab.lib import colors
@@ -14,6 +15,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.platypus import CondPageBreak, KeepTogether, NextPageTemplate, PageBreak, Paragraph, Spacer, Table
 
+from tracker.effect_goals.display import percent_text, target_text
+from tracker.effect_goals.models import TargetType
 from tracker.pdfkit import (
     CONTENT_WIDTH,
     MUTED,
@@ -21,6 +24,7 @@ from tracker.pdfkit import (
     STYLES,
     WARN,
     ColouredText,
+    FactList,
     bar_chart,
     data_table,
     format_date,
@@ -31,8 +35,8 @@ from tracker.pdfkit import (
     symbol,
 )
 from tracker.reporting.models import ReportStatus
-from tracker.reports.method import METHOD
-from tracker.reports.pdf_layout import build_report_pdf, contents, heading, stacked_bars
+from tracker.reports.method import method
+from tracker.reports.pdf_layout import build_report_pdf, contents, heading, stacked_bars, target_bars
 from tracker.reports.report import (
     NOT_REPORTED,
     CommitmentLine,
@@ -42,18 +46,21 @@ from tracker.reports.report import (
     ProgrammeReport,
 )
 from tracker.reports.report import percent as share
+from tracker.scorecards.card import EffectGoalResults, is_baseline, withheld
+from tracker.scorecards.pdf import effect_goal_facts, effect_goal_table
 
 ON_TIME, LATE, MISSING = colors.HexColor("#1d6b34"), colors.HexColor("#d08a00"), colors.white
 HEAD_RIGHT = ParagraphStyle("cell_head_right", parent=STYLES["cell_head"], alignment=TA_RIGHT)
 
 
 def render_programme_report(report: ProgrammeReport, *, generated_at: datetime) -> bytes:
-    """The report as an A4 PDF: cover, contents, summary, goals, organisations, support, compliance, appendices."""
+    """The report as an A4 PDF: cover, contents, summary, goals, effect goals, organisations, support, compliance,
+    appendices."""
     story = [
         *_cover(report, generated_at), NextPageTemplate("page"), PageBreak(),
         heading("Innehåll", "h1"), contents(), PageBreak(),
-        *_summary(report), *_goals(report), *_organisations(report), *_support(report), *_compliance(report),
-        *_activities(report), *_method(),
+        *_summary(report), *_goals(report), *_effect_goals(report), *_organisations(report), *_support(report),
+        *_compliance(report), *_activities(report), *_method(report),
     ]
     return build_report_pdf(
         story, title=f"{report.title} – {report.program_short_name}", header=report.range_label,
@@ -154,6 +161,46 @@ def _goals(report: ProgrammeReport) -> list:
     return out
 
 
+def _effect_goals(report: ProgrammeReport) -> list:
+    """The city's result per effect goal and year: a table with coverage and assessment, and bars against the target."""
+    if not report.effect_goals:
+        return []
+    threshold = report.mask_threshold
+    out = [PageBreak(), heading("Effektmål", "h1", toc_level=0),
+           para("Stadens resultat för programmets effektmål, år för år mot målet: summan av organisationernas "
+                "täljare delad med summan av deras nämnare, aldrig ett medelvärde av deras andelar. Täckningen säger "
+                f"hur många av de ansvariga organisationerna som har rapporterat. Antal under {threshold} visas som "
+                f"”färre än {threshold}” och en andel som bygger på så få fall visas inte. Hur resultaten räknas "
+                "står i bilagan Metod.")]
+    for goal in report.effect_goals:
+        out += [CondPageBreak(9 * cm), heading(goal.wording, "h2", toc_level=1), FactList(effect_goal_facts(goal)),
+                Spacer(1, 0.2 * cm), effect_goal_table(goal, threshold, city=True)]
+        if goal.results:
+            out.append(KeepTogether([para(f"Stadens resultat per år; streckad linje: målet ({target_text(goal)})",
+                                          "label"), _effect_goal_bars(goal, threshold)]))
+    return out
+
+
+def _effect_goal_bars(goal: EffectGoalResults, threshold: int):
+    """Bars only for the results that may be shown: a withheld share must not show as a bar's height either."""
+    change = goal.target_type == TargetType.change_at_least
+    bars = []
+    for r in goal.results:
+        value = None if is_baseline(goal, r) else _shown_percent(goal, r, threshold)
+        above = ("basår" if is_baseline(goal, r) else percent_text(r.value, signed=change) if value is not None
+                 else "visas inte" if r.value is not None else "–")
+        bars.append((str(r.year), value, above))
+    target, low, high = 100 if goal.target_type == TargetType.all_units else goal.target_value, 0, 100
+    if change:  # a change can fall below 0 or pass 100 %
+        values = [value for _year, value, _above in bars if value is not None] + [target, 0]
+        low, high = 10 * math.floor(min(values) / 10), max(10, 10 * math.ceil(max(values) * 1.1 / 10))
+    return target_bars(bars, target=target, target_label=f"Mål {'+' if change else ''}{target} %", low=low, high=high)
+
+
+def _shown_percent(goal: EffectGoalResults, result, threshold: int) -> float | None:
+    return None if result.value is None or withheld(goal, result, threshold) else result.percent
+
+
 def _organisation(org: OrganisationSection, last: str) -> list:
     rows: list[list] = [["Aktivitet", f"Status {last}", "Anmärkning"]]
     for line in org.lines:
@@ -230,10 +277,10 @@ def _activities(report: ProgrammeReport) -> list:
     return out
 
 
-def _method() -> list:
+def _method(report: ProgrammeReport) -> list:
     out = [PageBreak(), heading("Bilaga: Metod", "h1", toc_level=0),
            para("Så räknas rapportens uppgifter.")]
-    for title, text in METHOD:
-        out += [para(title, "h3"), para(text)]
+    for title, text, values in method(effect_goals=bool(report.effect_goals), threshold=report.mask_threshold):
+        out += [para(title, "h3"), para(text % values if values else text)]
     return out
 

@@ -11,16 +11,31 @@ from collections.abc import Sequence
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
 from reportlab.platypus.doctemplate import IndexingFlowable
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from tracker.pdfkit import CONTENT_WIDTH, FONT, FONT_BOLD, INK, LINE, MARGIN, MUTED, PAGE_HEIGHT, PAGE_WIDTH, STYLES
+from tracker.pdfkit import (
+    CONTENT_WIDTH,
+    FONT,
+    FONT_BOLD,
+    INK,
+    LINE,
+    MARGIN,
+    MUTED,
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
+    STYLES,
+    WARN,
+)
 from tracker.pdfkit import escape as escape_text
+
+BAR = colors.HexColor("#0b4fa0")  # the page's blue; the bar's figure is printed above it
 
 
 def heading(text: str, style: str, *, toc_level: int | None = None) -> Paragraph:
@@ -172,4 +187,32 @@ def stacked_bars(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[tup
     return drawing
 
 
+def target_bars(bars: Sequence[tuple[str, float | None, str]], *, target: float, target_label: str,
+                low: float = 0, high: float = 100, width: float = CONTENT_WIDTH * 0.75,
+                height: float = 4.4 * cm) -> Drawing:
+    """Vertical bars (label, per cent or None for no bar, the text above it) with the target as a dashed line
+    labelled `target_label` to the right of the bars."""
+    left, right, bottom, top = 36, width - 56, 16, height - 16
+    drawing = Drawing(width, height)
 
+    def y(value: float) -> float:
+        return bottom + (value - low) / (high - low) * (top - bottom)
+
+    def text(x: float, y_: float, value: str, **style) -> None:
+        drawing.add(String(x, y_, value, **{"fontName": FONT, "fontSize": 8, "fillColor": INK, **style}))
+
+    for value in sorted({low, 0, high}):
+        drawing.add(Line(left, y(value), right, y(value), strokeColor=LINE, strokeWidth=0.5))
+        text(left - 4, y(value) - 3, f"{value:g} %", fontSize=7, fillColor=MUTED, textAnchor="end")
+    step = (right - left) / max(1, len(bars))
+    half = min(36, step / 3)
+    for i, (label, value, above) in enumerate(bars):
+        middle = left + step * (i + 0.5)
+        if value is not None:
+            drawing.add(Rect(middle - half, min(y(0), y(value)), 2 * half, abs(y(value) - y(0)), fillColor=BAR,
+                             strokeColor=None))
+        text(middle, y(max(0, value or 0)) + 3, above, textAnchor="middle")
+        text(middle, 4, label, fontName=FONT_BOLD, textAnchor="middle")
+    drawing.add(Line(left, y(target), right, y(target), strokeColor=WARN, strokeWidth=1.2, strokeDashArray=[4, 2]))
+    text(right + 4, y(target) - 3, target_label, fontSize=7.5, fillColor=WARN)
+    return drawing

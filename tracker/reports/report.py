@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from tracker.effect_goals.masking import DEFAULT_THRESHOLD
 from tracker.i18n import N_
 from tracker.reporting.models import STATUS_LABELS, STATUS_SYMBOLS, ReportStatus
+from tracker.scorecards.card import EffectGoalResults
 
 NOT_REPORTED = "not_reported"
 NOT_REPORTED_LABEL = N_("Ej rapporterad")
@@ -260,6 +262,8 @@ class ProgrammeReport:
     support: list[SupportGroup]
     compliance: list[TertialCompliance]
     activities: list[GoalActivities]
+    effect_goals: list[EffectGoalResults] = field(default_factory=list)  # the city's results, years of the range
+    mask_threshold: int = DEFAULT_THRESHOLD  # counts below it are masked wherever the report is shown masked
 
     @property
     def range_label(self) -> str:

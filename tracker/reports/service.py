@@ -4,16 +4,20 @@ One generator for both: the mid-term report runs from the programme's first
 tertial to a chosen one, the annual compilation over the tertials of a year.
 Six queries load the range however many organisations, commitments and
 tertials there are (plain column rows); `figures` counts them in Python.
+Three more read the programme's effect goals and the city's results.
 What each figure means is written out in `method`, the report's appendix.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session, func, select
 
 from tracker.audit.models import AuditEvent
 from tracker.db import utcnow
+from tracker.effect_goals import service as effect_goals
+from tracker.effect_goals.masking import DEFAULT_THRESHOLD
 from tracker.i18n import N_
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Activity, Commitment, Goal, Program
@@ -21,6 +25,7 @@ from tracker.reporting.models import PeriodState, ReportingPeriod, ReportState, 
 from tracker.reporting.service import parse_period_code
 from tracker.reports.figures import count_figures
 from tracker.reports.report import ProgrammeReport, ReportKind, Tertial
+from tracker.scorecards.card import EffectGoalResults
 
 
 class ReportRangeError(ValueError):
@@ -96,11 +101,13 @@ def _check_year(program: Program, year: int) -> None:
 
 
 def build_programme_report(session: Session, *, program: Program, first: ReportingPeriod, last: ReportingPeriod,
-                           kind: ReportKind | str | None = None) -> ProgrammeReport:
-    """The report for the programme from `first` to `last` (six queries).
+                           kind: ReportKind | str | None = None, mask_threshold: int = DEFAULT_THRESHOLD
+                           ) -> ProgrammeReport:
+    """The report for the programme from `first` to `last` (nine queries).
 
     `kind` defaults to the annual compilation when the range lies within one
-    year, else the mid-term report.
+    year, else the mid-term report. `mask_threshold` is carried for whoever
+    shows the report masked (a PDF always is).
     """
     if (first.year, first.number) > (last.year, last.number):
         raise ReportRangeError(N_("Rapportens första tertial måste komma före den sista."))
@@ -114,7 +121,17 @@ def build_programme_report(session: Session, *, program: Program, first: Reporti
         program_name=program.name, program_short_name=program.short_name, program_slug=program.slug,
         year=last.year if kind == ReportKind.annual else None, first=tertials[0], last=tertials[-1],
         tertials=tertials, data_as_of=data_as_of, **figures,
+        effect_goals=_effect_goals(session, program, first.year, last.year), mask_threshold=mask_threshold,
     )
+
+
+def _effect_goals(session: Session, program: Program, first_year: int, last_year: int) -> list[EffectGoalResults]:
+    """The city's result for each of the programme's effect goals in each year of the range (three queries)."""
+    goals = effect_goals.list_goals(session, program_id=program.id)
+    # The range's last year, not today: an archived report must not change with the date it is drawn.
+    results = effect_goals.goal_results(session, goals, today=date(last_year, 12, 31))
+    return [EffectGoalResults.of(r.goal, r.program.name, [r.city[year] for year in r.years if year >= first_year])
+            for r in results]
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The programme-wide reports: the halvtidsrapport and the årlig sammanställning, for leadership."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,12 +9,16 @@ from tracker.accounts.access import COORDINATORS, READERS, allow
 from tracker.archive import service as archive
 from tracker.archive.models import DocumentKind
 from tracker.db import get_session, utcnow
+from tracker.effect_goals import display as effect
+from tracker.effect_goals.masking import DEFAULT_THRESHOLD
+from tracker.effect_goals.rollup import ASSESSMENT_SYMBOLS
 from tracker.programs.models import Program
 from tracker.programs.service import get_program
 from tracker.reporting.models import PeriodState
 from tracker.reports import service
-from tracker.reports.method import METHOD
+from tracker.reports.method import method
 from tracker.reports.report import ReportKind
+from tracker.scorecards import card as shown
 
 bp = Blueprint("reports", __name__, url_prefix="/rapporter")
 
@@ -38,7 +42,7 @@ def midterm(program_slug: str):
     except service.ReportRangeError as error:
         return _page(program, periods, kind=ReportKind.midterm, notice=_(error.template, **error.params)), 404
     report = service.build_programme_report(session, program=program, first=first, last=last,
-                                            kind=ReportKind.midterm)
+                                            kind=ReportKind.midterm, mask_threshold=_threshold())
     return _page(program, periods, kind=ReportKind.midterm, report=report)
 
 
@@ -73,7 +77,7 @@ def annual(program_slug: str, year: int):
         return _page(program, periods, kind=ReportKind.annual, year=year,
                      notice=_(error.template, **error.params)), 404
     report = service.build_programme_report(session, program=program, first=first, last=last,
-                                            kind=ReportKind.annual)
+                                            kind=ReportKind.annual, mask_threshold=_threshold())
     return _page(program, periods, kind=ReportKind.annual, report=report, year=year)
 
 
@@ -84,11 +88,20 @@ def _page(program: Program, periods, *, kind: ReportKind, report=None, notice: s
     if report is not None:
         key = archive.report_key(DocumentKind(kind), program.slug, report.last.code)
         archived = archive.versions(get_session(), [key])[key]
-    return render_template(PAGE, program=program, kind=kind, report=report, notice=notice, method=METHOD,
-                           archived=archived, can_generate=current_user.role in COORDINATORS,
+    coordinator = current_user.role in COORDINATORS
+    return render_template(PAGE, program=program, kind=kind, report=report, notice=notice, archived=archived,
+                           method=method(effect_goals=bool(report and report.effect_goals), threshold=_threshold()),
+                           # The effect goals' city figures: exact for coordinators only, masked for everyone else.
+                           effect=effect, shown=shown,
+                           effect_threshold=None if coordinator else _threshold(),
+                           ASSESSMENT_SYMBOLS=ASSESSMENT_SYMBOLS, can_generate=coordinator,
                            tertial_choices=list(reversed(started)), year_choices=service.report_years(periods)[::-1],
                            chosen_tertial=report.last.code if report else request.args.get("till"),
                            chosen_year=report.year if report else year, generated_at=utcnow())
+
+
+def _threshold() -> int:
+    return current_app.config.get("EFFECT_GOAL_MASK_THRESHOLD", DEFAULT_THRESHOLD)
 
 
 def _program_or_404(slug: str) -> Program:

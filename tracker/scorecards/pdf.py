@@ -6,13 +6,18 @@ dictionaries hold Swedish msgids), never translated per request.
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import groupby
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Table, TableStyle
 
+from tracker.effect_goals.display import assessment_text, coverage_text, target_text
+from tracker.effect_goals.rollup import ASSESSMENT_SYMBOLS, NO_REPORTS, Assessment, Result
 from tracker.pdfkit import (
     CONTENT_WIDTH,
+    FONT,
     FONT_BOLD,
     INK,
     MUTED,
@@ -39,12 +44,23 @@ from tracker.scorecards.card import (
     CHANGE_SYMBOLS,
     TEXT_CHANGE_LABELS,
     Change,
+    EffectGoalResults,
     Scorecard,
     ScorecardGoal,
     ScorecardRow,
+    baseline_text,
+    is_baseline,
+    parts_text,
+    value_text,
+    withheld,
 )
 
 CHANGE_COLORS = {Change.up: STATUS_COLORS[ReportStatus.done], Change.down: WARN}
+ASSESSMENT_COLORS = {Assessment.met: STATUS_COLORS[ReportStatus.done], Assessment.not_met: WARN,
+                     Assessment.no_data: MUTED}
+# The fallback font lacks ✓ and ✗; the words always stand beside the mark.
+ASSESSMENT_MARKS = {assessment: mark if ord(mark) in pdfmetrics.getFont(FONT).face.charToGlyph else
+                    {"✓": "+", "✗": "×"}.get(mark, mark) for assessment, mark in ASSESSMENT_SYMBOLS.items()}
 # Overview columns: activity takes what the others leave.
 OVERVIEW_WIDTHS = [CONTENT_WIDTH - 10.2 * cm, 3.9 * cm, 3.7 * cm, 2.6 * cm]
 LABEL_MARKUP = f'<font name="{FONT_BOLD}" size="8.5" color="{MUTED.hexval()}">{{label}}</font><br/>'
@@ -59,7 +75,10 @@ SIDE_BY_SIDE = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", 
 def render_scorecard(card: Scorecard, *, generated_at: datetime) -> bytes:
     """The scorecard as A4 PDF bytes: heading, summary, commitments per programme and goal, effect goals."""
     story = _heading(card, generated_at)
-    if not card.summary.commitments:
+    if not card.summary.commitments and card.effect_goals:
+        story.append(para(f"{card.organisation_short_name} har inga åtaganden med aktiviteter i programmet; "
+                          "styrkortet följer upp organisationens effektmål."))
+    elif not card.summary.commitments:
         story.append(para(f"{card.organisation_short_name} har inga åtaganden i programmen, så det finns "
                           f"inget att följa upp för {card.tertial.label}."))
     else:
@@ -212,9 +231,49 @@ def _labelled(label: str, text: str | None) -> Paragraph:
 
 
 def _effect_goals_section(card: Scorecard) -> list[Flowable]:
-    """The effect goals, followed up once a year; this section will carry their outcomes."""
-    return [
-        para("Effektmål", "h1"),
-        para(f"Effektmålen som gäller {card.organisation_short_name} följs upp en gång om året. "
-             "Utfallen redovisas i det här avsnittet när årets uppföljning finns tillgänglig."),
-    ]
+    """The organisation's own results for its effect goals, year by year against the target, masked."""
+    short, threshold = card.organisation_short_name, card.mask_threshold
+    story: list[Flowable] = [CondPageBreak(5 * cm), para("Effektmål", HEADING_OVER_TABLE["h1"])]
+    intro = f"Effektmålen som gäller {short} följs upp en gång om året."
+    if not card.effect_goals:
+        return story + [para(f"{intro} Just nu rapporterar {short} inte siffror för något effektmål.")]
+    story.append(para(f"{intro} Här står organisationens egna siffror för varje år till och med "
+                      f"{card.period_ends_on.year}, bedömda mot målet. Antal under {threshold} visas som "
+                      f"”färre än {threshold}” och en andel som bygger på så få fall visas inte."))
+    for program_name, goals in groupby(card.effect_goals, key=lambda goal: goal.program_name):
+        story.append(para(program_name, HEADING_OVER_TABLE["h2"]))
+        for goal in goals:
+            story += [CondPageBreak(4 * cm), para(goal.wording, "h3"), FactList(effect_goal_facts(goal)),
+                      effect_goal_table(goal, threshold)]
+    return story
+
+
+def effect_goal_facts(goal: EffectGoalResults) -> list[tuple[str, str, object]]:
+    counted = (f"{goal.numerator_label} av {goal.denominator_label}" if goal.denominator_label
+               else goal.numerator_label)
+    facts = [("Mål", target_text(goal), INK), ("Räknas", counted, INK)]
+    return facts + ([("Källa", goal.data_source, INK)] if goal.data_source else [])
+
+
+def effect_goal_table(goal: EffectGoalResults, threshold: int, *, city: bool = False) -> Table:
+    """A row per year: the result (or why there is none), its parts, for the city its coverage, and the
+    assessment as symbol and words."""
+    rows: list[list] = [["År", "Stadens resultat" if city else "Resultat", "Underlag",
+                         *(["Täckning"] if city else []), "Bedömning"]]
+    for r in goal.results:
+        if is_baseline(goal, r):
+            rows.append([str(r.year), ColouredText("Basår"), ColouredText(baseline_text(goal, r, threshold)),
+                         *([ColouredText(coverage_text(r))] if city else []), ColouredText("–", MUTED)])
+            continue
+        value = value_text(goal, r, threshold) if city or r.reason != NO_REPORTS else "Ej rapporterad"
+        rows.append([str(r.year), ColouredText(value), ColouredText(parts_text(goal, r, threshold)),
+                     *([ColouredText(coverage_text(r))] if city else []),
+                     ColouredText("– visas inte", MUTED) if withheld(goal, r, threshold) else assessment_cell(r)])
+    widths = [1.2 * cm, 3.3 * cm, 3.9 * cm, 5.2 * cm, 3.4 * cm] if city else [1.6 * cm, 4.4 * cm, 5 * cm, 3.6 * cm]
+    return data_table(rows, widths)
+
+
+def assessment_cell(result: Result) -> ColouredText:
+    """The assessment as symbol and words in its colour: never colour alone."""
+    return ColouredText(f"{ASSESSMENT_MARKS[result.assessment]} {assessment_text(result)}",
+                        ASSESSMENT_COLORS[result.assessment])

@@ -1,13 +1,22 @@
 """An organisation's scorecard (styrkort) for a tertial, as plain data for the page and the PDF.
 
 Only submitted reports count: a draft is work in progress. Three queries
-build a scorecard however many commitments and reports there are.
+build a scorecard however many commitments and reports there are, and two
+more its effect goals.
 """
 from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
 
 from sqlmodel import Session, and_, or_, select
 
 from tracker.db import utcnow
+from tracker.effect_goals import pages
+from tracker.effect_goals import service as effect_goals
+from tracker.effect_goals.masking import DEFAULT_THRESHOLD
+from tracker.effect_goals.models import EffectGoal, EffectGoalOrganisation, Measurement
+from tracker.effect_goals.rollup import Figures, result
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.reporting import service as reporting
@@ -27,6 +36,7 @@ from tracker.scorecards.card import (  # noqa: F401  (the card's names are part 
     NOT_REPORTED,
     TEXT_CHANGE_LABELS,
     Change,
+    EffectGoalResults,
     Scorecard,
     ScorecardGoal,
     ScorecardProgram,
@@ -66,11 +76,12 @@ def default_period(session: Session, organisation_id: int) -> ReportingPeriod | 
 
 
 def build_scorecard(session: Session, *, organisation: Organisation, period: ReportingPeriod,
-                    program_id: int | None = None) -> Scorecard:
-    """The organisation's commitments in the tertial with status, change, trail and a summary.
+                    program_id: int | None = None, mask_threshold: int = DEFAULT_THRESHOLD) -> Scorecard:
+    """The organisation's commitments in the tertial with status, change, trail and a summary; its effect goals.
 
     Commitments are those the organisation has now, and those it reported on
     in the tertial even if the responsibility has ended since; in one programme if `program_id` says so.
+    `mask_threshold` is carried for whoever shows the card masked (a PDF always is).
     """
     data_as_of = utcnow()
     rows = _rows(session, organisation.id, period, program_id)
@@ -107,7 +118,62 @@ def build_scorecard(session: Session, *, organisation: Organisation, period: Rep
         period_ends_on=period.ends_on, previous=tertial_of(previous) if previous else None,
         trail_tertials=[tertial_of(p) for p in trail], programs=list(programs.values()),
         summary=_summary(all_rows), data_as_of=data_as_of,
+        effect_goals=_effect_goals(session, organisation, period.year, program_id, mask_threshold),
+        mask_threshold=mask_threshold,
     )
+
+
+def _effect_goals(session: Session, organisation: Organisation, year: int, program_id: int | None,
+                  threshold: int) -> list[EffectGoalResults]:
+    """The organisation's own results for the effect goals it reports on, each year up to `year` (two queries).
+
+    A styrkort for one programme carries that programme's goals (a programme with effect goals but no
+    activities, like Bryt upp, gets a styrkort of its own for them); the page for all programmes, all goals.
+    """
+    goals = [(goal, program) for goal, program in effect_goals.goals_of_organisation(
+                 session, organisation.id, program_id=program_id)
+             # A programme's last year is followed up the year after it ends.
+             if program.start_year <= year <= program.end_year + 1]
+    if not goals:
+        return []
+    everyone = _everyone(session, goals, date(year, 12, 31))
+    out = []
+    for results in everyone:
+        [own] = [row for row in results.organisations if row.organisation.id == organisation.id]
+        # Masked as the effect-goal pages mask it for a reader: the city's total minus the other
+        # organisations' figures must not give a masked one back.
+        held = [y for y in results.years if organisation.id in pages.withheld(results, y, pages.Viewer(threshold))]
+        out.append(EffectGoalResults.of(results.goal, results.program.name, [own.results[y] for y in results.years],
+                                        withheld_years=held))
+    return out
+
+
+def _everyone(session: Session, goals: list[tuple[EffectGoal, Program]], today: date
+              ) -> list[effect_goals.GoalResults]:
+    """Every responsible organisation's results for the goals (one query; `effect_goals.goal_results` takes two)."""
+    rows = session.exec(
+        select(EffectGoalOrganisation.effect_goal_id, Organisation, Measurement)
+        .join(EffectGoal, EffectGoalOrganisation.effect_goal_id == EffectGoal.id)
+        .join(Organisation, EffectGoalOrganisation.organisation_id == Organisation.id)
+        .outerjoin(Measurement, and_(Measurement.effect_goal_id == EffectGoalOrganisation.effect_goal_id,
+                                     Measurement.organisation_id == Organisation.id))
+        .where(EffectGoalOrganisation.effect_goal_id.in_([goal.id for goal, _program in goals]))
+        .order_by(Organisation.name, Organisation.id)).all()
+    responsible: dict[int, dict[int, Organisation]] = defaultdict(dict)
+    figures: dict[int, dict[int, dict[int, Figures]]] = defaultdict(lambda: defaultdict(dict))
+    for goal_id, org, m in rows:
+        responsible[goal_id][org.id] = org
+        if m is not None:
+            figures[goal_id][m.year][org.id] = Figures(m.numerator, m.denominator)
+    out = []
+    for goal, program in goals:
+        years, target, orgs = effect_goals.follow_up_years(program, today), effect_goals.target_of(goal), \
+            responsible[goal.id]
+        city = {y: result(target, y, figures[goal.id], set(orgs)) for y in years}
+        out.append(effect_goals.GoalResults(goal, program, years, city, [
+            effect_goals.OrganisationRow(o, {y: result(target, y, figures[goal.id], {o.id}) for y in years})
+            for o in orgs.values()]))
+    return out
 
 
 def _rows(session: Session, organisation_id: int, period: ReportingPeriod, program_id: int | None):

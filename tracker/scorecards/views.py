@@ -1,16 +1,20 @@
 """Styrkort: one scorecard per organisation and tertial."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
-from tracker.accounts.access import READERS, allow, check_org, org_ids_of
+from tracker.accounts.access import READERS, allow, can_report_for, check_org, org_ids_of
 from tracker.accounts.models import Role
 from tracker.archive import listing
 from tracker.db import get_session
+from tracker.effect_goals import display as effect
+from tracker.effect_goals.masking import DEFAULT_THRESHOLD
+from tracker.effect_goals.rollup import ASSESSMENT_SYMBOLS
 from tracker.organisations import service as organisations
 from tracker.reporting import service as reporting
 from tracker.reporting.models import PeriodState, ReportingPeriod
+from tracker.scorecards import card as shown
 from tracker.scorecards import service
 from tracker.scorecards.service import CHANGE_LABELS, CHANGE_SYMBOLS, TEXT_CHANGE_LABELS
 
@@ -39,12 +43,16 @@ def show(slug: str):
     check_org(current_user, org.id)
     code = request.args.get("period")
     period = _period_or_404(code) if code else service.default_period(session, org.id)
-    card = service.build_scorecard(session, organisation=org, period=period) if period else None
+    threshold = current_app.config.get("EFFECT_GOAL_MASK_THRESHOLD", DEFAULT_THRESHOLD)
+    card = service.build_scorecard(session, organisation=org, period=period, mask_threshold=threshold) if period else None
     periods = [p for p in reporting.list_periods(session) if p.state != PeriodState.upcoming]
     archived = listing.documents_for(session, organisation_id=org.id, period_id=period.id) if period else []
     return render_template("scorecards/show.html", organisation=org, card=card, periods=periods, archived=archived,
                            CHANGE_LABELS=CHANGE_LABELS, CHANGE_SYMBOLS=CHANGE_SYMBOLS,
-                           TEXT_CHANGE_LABELS=TEXT_CHANGE_LABELS)
+                           TEXT_CHANGE_LABELS=TEXT_CHANGE_LABELS, effect=effect, shown=shown,
+                           ASSESSMENT_SYMBOLS=ASSESSMENT_SYMBOLS,
+                           # Coordinators and the organisation's own contacts see its exact effect-goal figures.
+                           exact_figures=can_report_for(current_user, org.id))
 
 
 def _period_or_404(code: str) -> ReportingPeriod:

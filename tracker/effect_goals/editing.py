@@ -1,0 +1,249 @@
+"""Saving an organisation's yearly figures for an effect goal: checked, versioned and audited.
+
+Every saved version is kept (`MeasurementVersion`), an edit based on an old
+version is refused (`MeasurementConflict`), and who may save is decided here,
+not only in the views, because the import in `exchange` saves too.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from annotated_types import MaxLen
+from flask_babel import gettext as _
+from sqlmodel import Session, select
+
+from tracker.accounts.models import Role, UserOrganisation
+from tracker.audit import service as audit
+from tracker.db import utcnow
+from tracker.effect_goals.models import (
+    EffectGoal,
+    EffectGoalOrganisation,
+    Measurement,
+    MeasurementContent,
+    MeasurementVersion,
+)
+from tracker.organisations.models import Organisation
+from tracker.programs.models import Program
+
+CONTENT_FIELDS = tuple(MeasurementContent.model_fields)
+# Read from the model so that the form and the table cannot disagree.
+TEXT_LIMITS = {name: next(m.max_length for m in MeasurementContent.model_fields[name].metadata if isinstance(m, MaxLen))
+               for name in ("source", "note")}
+# PostgreSQL's integer column; a larger figure is a typing mistake, not a count of cases.
+MAX_FIGURE = 2_147_483_647
+# Spaces Swedish users and Excel put between thousands: "1 234", with a plain, no-break or narrow no-break space.
+THOUSANDS_SPACES = str.maketrans("", "", " \u00a0\u202f")
+
+
+class MeasurementError(Exception):
+    """Figures that break the rules; `errors` maps each field to a message to show beside it."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+        self.errors = errors
+
+
+class MeasurementConflict(Exception):
+    """Somebody else saved the figures since the editor loaded them; `current` is what they saved."""
+
+    def __init__(self, current: Measurement):
+        super().__init__(f"measurement {current.id} is at version {current.version}")
+        self.current = current
+
+
+class NotAllowed(PermissionError):
+    """The user may not change these figures."""
+
+
+def read_measurement_form(goal: EffectGoal, form: Mapping[str, Any]) -> tuple[MeasurementContent, dict[str, str]]:
+    """Form values as figures (unvalidated, to show back in the form) and each field's problem."""
+    errors: dict[str, str] = {}
+    figures = {}
+    for name in ("numerator", "denominator"):
+        figures[name], problem = _whole_number(form.get(name))
+        if problem:
+            errors[name] = problem
+    if goal.denominator_label is None and _text(form.get("denominator")):
+        # Whatever was written, the problem is that a count goal has no denominator at all.
+        errors["denominator"] = _no_denominator()
+    content = MeasurementContent.model_construct(
+        **figures, source=_text(form.get("source")), note=_text(form.get("note"))
+    )
+    return content, content_errors(goal, content) | errors
+
+
+def content_errors(goal: EffectGoal, content: MeasurementContent) -> dict[str, str]:
+    """Each field of the figures that breaks a rule for this goal, with a message in Swedish."""
+    errors: dict[str, str] = {}
+    numerator, denominator = content.numerator, content.denominator
+    for name, value in (("numerator", numerator), ("denominator", denominator)):
+        if value is not None and not 0 <= value <= MAX_FIGURE:
+            errors[name] = _("Skriv ett heltal, 0 eller större.") if value < 0 else _("Talet är för stort.")
+    if numerator is None:
+        errors["numerator"] = _("Fyll i ett tal.")
+    if goal.denominator_label is None:
+        if denominator is not None:
+            errors["denominator"] = _no_denominator()
+    elif denominator is None:
+        errors["denominator"] = _("Fyll i ett tal.")
+    elif not errors and numerator > denominator:
+        errors["numerator"] = _("Täljaren kan inte vara större än nämnaren.")
+    for name, limit in TEXT_LIMITS.items():
+        length = len(getattr(content, name) or "")
+        if length > limit:
+            # The same message as the status reports' texts, so it is translated once.
+            errors[name] = _("Texten får vara högst %(limit)s tecken. Nu är den %(length)s tecken: "
+                             "korta den med %(excess)s.", limit=_thousands(limit), length=_thousands(length),
+                             excess=_thousands(length - limit))
+    return errors
+
+
+def check_year(program: Program, year: int) -> None:
+    """Raise MeasurementError unless figures can be given for the year: in the programme, not in the future."""
+    if not program.start_year <= year <= program.end_year:
+        raise MeasurementError({"year": _("Välj ett år från %(first)s till %(last)s, programmets år.",
+                                          first=program.start_year, last=program.end_year)})
+    if year > date.today().year:
+        raise MeasurementError({"year": _("Året %(year)s har inte börjat än.", year=year)})
+
+
+def read_year(program: Program | None, raw: Any) -> int:
+    """Read a year written with four digits and check it against the programme (None: only the digits)."""
+    text = str(raw if raw is not None else "").strip()
+    if not (len(text) == 4 and text.isascii() and text.isdigit()):
+        raise MeasurementError({"year": _("Skriv året med fyra siffror, till exempel %(example)s.",
+                                          example=date.today().year - 1)})
+    if program is not None:
+        check_year(program, int(text))
+    return int(text)
+
+
+def may_report_for(session: Session, actor: Any, organisation_id: int) -> bool:
+    """Coordinators report for every organisation, contacts for their own, nobody else at all."""
+    role = getattr(actor, "role", None)
+    if role == Role.coordinator:
+        return True
+    # Read through the caller's session, not the request's cache (`access.org_ids_of`): the import and
+    # the CLI call this too, and a contact's organisations must be the ones this transaction sees.
+    return role == Role.contact and session.exec(
+        select(UserOrganisation.organisation_id).where(
+            UserOrganisation.user_id == actor.id, UserOrganisation.organisation_id == organisation_id)
+    ).first() is not None
+
+
+def is_responsible(session: Session, goal: EffectGoal, organisation_id: int) -> bool:
+    return session.get(EffectGoalOrganisation, (goal.id, organisation_id)) is not None
+
+
+def get_measurement(session: Session, goal_id: int, organisation_id: int, year: int) -> Measurement | None:
+    return session.exec(select(Measurement).where(
+        Measurement.effect_goal_id == goal_id, Measurement.organisation_id == organisation_id,
+        Measurement.year == year)).first()
+
+
+def save_measurement(
+    session: Session,
+    *,
+    goal: EffectGoal,
+    organisation: Organisation,
+    year: int,
+    content: MeasurementContent,
+    expected_version: int | None,
+    actor: Any,
+    via: str = "form",
+) -> Measurement:
+    """Save the organisation's figures for the year as a new version and audit it.
+
+    `expected_version` is the version the editor started from (None: there were
+    no figures yet). If somebody saved in between, MeasurementConflict carries
+    their figures and nothing is written. Unchanged figures write nothing.
+    """
+    if not may_report_for(session, actor, organisation.id):
+        raise NotAllowed(f"user {getattr(actor, 'id', None)} may not report for organisation {organisation.id}")
+    if not is_responsible(session, goal, organisation.id):
+        raise NotAllowed(f"organisation {organisation.id} does not report for effect goal {goal.id}")
+    check_year(session.get(Program, goal.program_id), year)
+    if errors := content_errors(goal, content):
+        raise MeasurementError(errors)
+    measurement = get_measurement(session, goal.id, organisation.id, year)
+    before: dict[str, Any] = {}
+    if measurement is None:
+        # Figures are never deleted, so a version for figures that do not exist comes from a damaged
+        # form, not from somebody else's save: nobody's figures can be overwritten, so save them.
+        measurement = Measurement(effect_goal_id=goal.id, organisation_id=organisation.id, year=year, version=1)
+    else:
+        if expected_version != measurement.version:
+            raise MeasurementConflict(measurement)
+        before = _snapshot(measurement)
+        if all(before[field] == getattr(content, field) for field in CONTENT_FIELDS):
+            return measurement
+        measurement.version += 1
+    for field in CONTENT_FIELDS:
+        setattr(measurement, field, getattr(content, field))
+    measurement.updated_at, measurement.updated_by_id = utcnow(), getattr(actor, "id", None)
+    session.add(measurement)
+    session.flush()
+    session.add(MeasurementVersion(
+        measurement_id=measurement.id, version=measurement.version, saved_at=measurement.updated_at,
+        saved_by_id=measurement.updated_by_id, via=via, **{field: getattr(content, field) for field in CONTENT_FIELDS},
+    ))
+    old, new = audit.diff(before, _snapshot(measurement))
+    if not before:
+        new.update(effect_goal_id=goal.id, organisation_id=organisation.id, year=year)
+    audit.record(session, actor=actor, action="effect_goal.measurement_saved", entity=measurement,
+                 before=old, after=new | {"via": via})
+    return measurement
+
+
+def measurement_versions(session: Session, measurement_id: int) -> list[MeasurementVersion]:
+    return list(session.exec(select(MeasurementVersion).where(MeasurementVersion.measurement_id == measurement_id)
+                             .order_by(MeasurementVersion.version)))
+
+
+def set_baseline(session: Session, *, goal: EffectGoal, year: int | None, actor: Any) -> EffectGoal:
+    """Set (or with None clear) the year a change target is measured against; coordinators only."""
+    if getattr(actor, "role", None) != Role.coordinator:
+        raise NotAllowed(f"user {getattr(actor, 'id', None)} may not set baselines")
+    if year is not None:
+        check_year(session.get(Program, goal.program_id), year)
+    if goal.baseline_year == year:
+        return goal
+    before = goal.baseline_year
+    goal.baseline_year = year
+    session.add(goal)
+    audit.record(session, actor=actor, action="effect_goal.baseline_set", entity=goal,
+                 before={"baseline_year": before}, after={"baseline_year": year})
+    return goal
+
+
+def _no_denominator() -> str:
+    return _("Effektmålet följs upp med ett antal, utan nämnare: lämna nämnaren tom.")
+
+
+def _whole_number(raw: Any) -> tuple[int | None, str | None]:
+    """Read "1 234" as 1234; nothing written is None; anything but a whole number ≥ 0 is a problem."""
+    text = str(raw if raw is not None else "").strip().translate(THOUSANDS_SPACES)
+    if not text:
+        return None, None
+    if not text.isascii() or not text.isdigit():  # refuses "-3", "2.5", "2,5", "abc" and "²"
+        return None, _("Skriv ett heltal, 0 eller större.")
+    value = int(text)
+    if value > MAX_FIGURE:
+        return None, _("Talet är för stort.")
+    return value, None
+
+
+def _text(raw: Any) -> str | None:
+    # Browsers send line breaks as CRLF; count them as one character, as the textarea does.
+    text = str(raw if raw is not None else "").replace("\r\n", "\n").strip()
+    return text or None
+
+
+def _thousands(number: int) -> str:
+    return f"{number:,}".replace(",", " ")
+
+
+def _snapshot(measurement: Measurement) -> dict[str, Any]:
+    return {field: getattr(measurement, field) for field in CONTENT_FIELDS} | {"version": measurement.version}

@@ -1,0 +1,269 @@
+"""What the effect-goal pages show: results masked for the viewer, trends and charts.
+
+Masking is decided here, in Python, once per figure: the templates only get
+texts and bar sizes that are already safe for the viewer, so a masked figure
+cannot reach the HTML (not as text, not as an attribute, not as a bar's
+height, not through a chart scale or a trend computed from it). Nor by
+subtraction: when the city's total is shown, an organisation's masked figures
+would be the total minus the others', so more cells are withheld until what
+is withheld together is not a small figure (`withheld`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from math import ceil, floor
+
+from flask_babel import gettext as _
+
+from tracker.effect_goals import display
+from tracker.effect_goals.exchange import WITHHELD
+from tracker.effect_goals.masking import FEWER_THAN, change_hidden, is_small, share_hidden
+from tracker.effect_goals.models import EffectGoal, TargetType
+from tracker.effect_goals.rollup import ASSESSMENT_SYMBOLS, Assessment, Result
+from tracker.effect_goals.service import GoalResults
+from tracker.i18n import N_
+from tracker.organisations.models import Organisation
+
+TREND_UP = N_("Upp %(points)s procentenheter från %(before)s till %(after)s")
+TREND_DOWN = N_("Ned %(points)s procentenheter från %(before)s till %(after)s")
+TREND_SAME = N_("Oförändrat från %(before)s till %(after)s")
+BETTER, WORSE = N_("en förbättring"), N_("en försämring")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: coordinators see exact figures, a contact its own organisations' rows, others none."""
+
+    threshold: int
+    exact_everywhere: bool = False
+    own: frozenset[int] = frozenset()
+
+    @property
+    def city(self) -> int | None:
+        return None if self.exact_everywhere else self.threshold
+
+    def of(self, organisation_id: int) -> int | None:
+        return None if self.exact_everywhere or organisation_id in self.own else self.threshold
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One result as the viewer may see it; `percent` is None when there is nothing the chart may draw."""
+
+    year: int
+    value: str
+    parts: str
+    assessment: str  # met, not_met, no_data, or masked
+    assessment_label: str
+    coverage: str
+    percent: float | None
+
+    @property
+    def symbol(self) -> str:
+        return ASSESSMENT_SYMBOLS.get(self.assessment, "–")
+
+
+def cell(goal: EffectGoal, result: Result, *, hidden: bool, threshold: int | None, organisation: bool = False
+         ) -> Cell:
+    """A result as text; `hidden` withholds it whole (see `withheld` and `city_withheld`)."""
+    if hidden:
+        # The parts and the assessment would tell what the withheld share hides (38 of 40 says "2 did not");
+        # only a small base is said to be small.
+        masked, base = _(display.MASKED_SHARE), result.numerator if result.denominator is None else result.denominator
+        parts = _(FEWER_THAN, threshold=threshold) if threshold and is_small(base, threshold) else "–"
+        return Cell(result.year, masked, parts, "masked", masked, display.coverage_text(result, _), None)
+    if organisation and result.numerator is None:
+        return Cell(result.year, _("ej rapporterat"), "–", result.assessment.value,
+                    display.assessment_text(result, _), "", None)
+    # Nothing here is masked any more: exact texts are safe to make.
+    return Cell(result.year, display.value_text(goal, result, None, _), display.parts_text(goal, result, None, _),
+                result.assessment.value, display.assessment_text(result, _), display.coverage_text(result, _),
+                result.percent)
+
+
+def _hidden(goal: EffectGoal, result: Result, threshold: int | None) -> bool:
+    if goal.target_type == TargetType.change_at_least:
+        return change_hidden(result.numerator, result.baseline, threshold)
+    return share_hidden(result.numerator, result.denominator, threshold)
+
+
+@dataclass(frozen=True)
+class Trend:
+    direction: str  # up, down, same, masked, none
+    text: str
+
+
+def trend(goal: EffectGoal, results: dict[int, Result], hidden_years: set[int]) -> Trend:
+    """The change between the last two years with a result, unless either is masked."""
+    with_values = [r for _year, r in sorted(results.items()) if r.value is not None]
+    if len(with_values) < 2:
+        return Trend("none", _("Trenden visas när det finns resultat för två år."))
+    before, after = with_values[-2:]
+    if before.year in hidden_years or after.year in hidden_years:
+        return Trend("masked", _("Trenden visas inte (för få fall)."))
+    years = {"before": before.year, "after": after.year}
+    difference = after.value - before.value
+    if difference == 0:
+        return Trend("same", _(TREND_SAME, **years))
+    up = difference > 0
+    better = up != (goal.target_type == TargetType.share_at_most)
+    text = _(TREND_UP if up else TREND_DOWN, points=_points(abs(difference)), **years)
+    return Trend("up" if up else "down", f"{text} ({_(BETTER if better else WORSE)})")
+
+
+def _points(value: Fraction) -> str:
+    return f"{float(value * 100):.1f}".replace(".", ",")
+
+
+# The chart: bars per year in a viewBox, sized from shown values only (a scale stretched by a
+# masked value would give it away).
+
+SLOT, BAR, LEFT, TOP, PLOT = 60, 34, 56, 10, 100
+
+
+@dataclass(frozen=True)
+class Bar:
+    year: int
+    x: float
+    y: float | None  # None: nothing drawn (no result, or masked)
+    height: float | None
+    assessment: str
+
+    @property
+    def middle(self) -> float:
+        return self.x + BAR / 2
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    bars: list[Bar]
+    target_y: float
+    zero_y: float
+    ticks: list[tuple[float, str]]  # the left axis: (y, "80 %"), the target's first
+    description: str
+    left: int = LEFT
+    height: int = TOP + PLOT + 24
+    label_y: int = TOP + PLOT + 18
+
+    @property
+    def right(self) -> int:
+        return self.width - 4
+
+
+def chart(goal: EffectGoal, cells: list[Cell]) -> Chart:
+    target = 100 if goal.target_type == TargetType.all_units else goal.target_value
+    shown = [c.percent for c in cells if c.percent is not None]
+    if goal.target_type == TargetType.change_at_least:
+        low, high = floor(min(0, target, *shown) / 10) * 10, ceil(max(0, target, *shown) / 10) * 10
+    else:
+        low, high = 0, 100
+
+    def y(percent: float) -> float:
+        return round(TOP + PLOT * (high - percent) / ((high - low) or 1), 1)
+
+    bars = []
+    for index, c in enumerate(cells):
+        x = LEFT + index * SLOT + (SLOT - BAR) / 2
+        if c.percent is None:
+            bars.append(Bar(c.year, x, None, None, c.assessment))
+            continue
+        top, bottom = y(max(c.percent, 0)), y(min(c.percent, 0))
+        bars.append(Bar(c.year, x, top, max(round(bottom - top, 1), 0.5), c.assessment))
+    ticks = [(y(target), f"{target}\u00a0%")]
+    ticks += [(y(p), f"{p}\u00a0%") for p in sorted({low, high, 0}) if abs(y(p) - y(target)) >= 12]
+    values = "; ".join(f"{c.year}: {c.value}" for c in cells)
+    description = _("Stapeldiagram, resultat per år, med mållinjen %(target)s: %(values)s.",
+                    target=display.target_text(goal, _), values=values)
+    return Chart(LEFT + SLOT * len(cells) + 8, bars, y(target), y(0), ticks, description)
+
+
+@dataclass
+class GoalView:
+    """A goal's city results and its organisations' as the viewer may see them."""
+
+    results: GoalResults
+    city: list[Cell]
+    trend: Trend
+    chart: Chart
+    rows: list[tuple[Organisation, list[Cell]]]
+
+    @property
+    def goal(self) -> EffectGoal:
+        return self.results.goal
+
+    @property
+    def target(self) -> str:
+        return display.target_text(self.goal, _)
+
+    @property
+    def missing_baseline(self) -> bool:
+        return self.goal.target_type == TargetType.change_at_least and self.goal.baseline_year is None
+
+
+def goal_view(results: GoalResults, viewer: Viewer) -> GoalView:
+    goal, years = results.goal, results.years
+    hidden_years = {year for year in years if city_withheld(results, year, viewer)}
+    city = [cell(goal, results.city[year], hidden=year in hidden_years, threshold=viewer.city) for year in years]
+    held = {year: withheld(results, year, viewer) for year in years}
+    rows = [(row.organisation, [cell(goal, row.results[year], hidden=row.organisation.id in held[year],
+                                     threshold=viewer.of(row.organisation.id), organisation=True) for year in years])
+            for row in results.organisations]
+    return GoalView(results, city, trend(goal, results.city, hidden_years), chart(goal, city), rows)
+
+
+def _counted(results: GoalResults, year: int) -> list[tuple[int, Result]]:
+    """The organisations inside the city's result for the year, with their own results."""
+    return [(row.organisation.id, row.results[year]) for row in results.organisations if row.results[year].reported]
+
+
+def city_withheld(results: GoalResults, year: int, viewer: Viewer) -> bool:
+    """Whether the city's result is masked: small itself, or small once the viewer's own figures are taken out."""
+    goal, city = results.goal, results.city[year]
+    if _hidden(goal, city, viewer.city):
+        return True
+    others = [result for org, result in _counted(results, year) if org not in viewer.own]
+    return bool(viewer.own) and bool(others) and _hidden(goal, _together(goal, others), viewer.city)
+
+
+def withheld(results: GoalResults, year: int, viewer: Viewer) -> set[int]:
+    """The organisations whose figures for the year the viewer must not see.
+
+    Those masked on their own, and then, smallest first, as many more as it takes for the
+    withheld ones together to be no small figure: otherwise the city's total minus the shown
+    organisations' figures gives the masked ones back.
+    """
+    goal, counted = results.goal, _counted(results, year)
+    hidden = {org for org, result in counted if _hidden(goal, result, viewer.of(org))}
+    # Outside the city's total, an organisation's own result (reported without a baseline) is masked on its own.
+    hidden |= {row.organisation.id for row in results.organisations
+               if not row.results[year].reported and _hidden(goal, row.results[year], viewer.of(row.organisation.id))}
+    if not hidden or city_withheld(results, year, viewer):
+        return hidden  # nothing masked, or no exact total to subtract from
+    others = sorted(((result.denominator or result.numerator or 0, org) for org, result in counted
+                     if org not in hidden and viewer.of(org) is not None))
+    while _hidden(goal, _together(goal, [r for org, r in counted if org in hidden]), viewer.city) and others:
+        hidden.add(others.pop(0)[1])
+    return hidden
+
+
+def _together(goal: EffectGoal, results: list[Result]) -> Result:
+    """The summed figures of some organisations, as one result to mask."""
+    numerator = sum(r.numerator or 0 for r in results)
+    denominator = None if goal.denominator_label is None else sum(r.denominator or 0 for r in results)
+    baseline = sum(r.baseline or 0 for r in results) if goal.target_type == TargetType.change_at_least else None
+    return Result(year=0, numerator=numerator, denominator=denominator, baseline=baseline, value=None,
+                  assessment=Assessment.no_data, reason=None, reported=len(results), responsible=len(results))
+
+
+def withhold_in_export(rows: list[list], results: list[GoalResults], viewer: Viewer) -> list[list]:
+    """Write "dolt" for the figures `withheld` adds to an export's own masking (the header row first).
+
+    The export masks each row on its own; without this, the city's totals on the pages minus
+    the file's other rows would give a masked row back.
+    """
+    held = {(r.goal.code, row.organisation.slug, year) for r in results for year in r.years
+            for row in r.organisations if row.organisation.id in withheld(r, year, viewer)}
+    return [rows[0]] + [[*row[:5], WITHHELD, *row[6:]] if (row[0], row[2], row[4]) in held and
+                        isinstance(row[5], int) else row for row in rows[1:]]
