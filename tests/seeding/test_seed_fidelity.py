@@ -243,3 +243,12 @@ def test_seed_writes_an_audit_event(seeded):
 def test_every_commitment_is_unique(seeded, slug):
     pairs = seeded.exec(select(Commitment.activity_id, Commitment.organisation_id)).all()
     assert len(pairs) == len(set(pairs)) == 224
+
+
+def test_seeding_after_demo_data_leaves_the_demo_organisations_alone(seeded):
+    from tracker.demo import service as demo
+
+    demo.generate(seeded, size=demo.SCALES["small"], today=date(2026, 11, 23))
+    seeded.commit()
+    result = seeding.apply(seeded, seeding.read_bundle(SEED_DIR), today=date(2026, 11, 23))
+    assert result.total == 0  # "@stadsdelsnamnderna" means the real districts, never demo-org-…

@@ -48,6 +48,7 @@ from tracker.seeding.files import (
 )
 from tracker.seeding.models import SeedRecord
 
+DEMO_SLUG_PREFIX = "demo-"  # see tracker.demo
 
 class _SeedActor:
     """Audit events written by the seed name it as the actor."""
@@ -266,9 +267,9 @@ def _apply_activity(session, ledger, program, goals, orgs, located: Located) -> 
 def _responsible(tokens: list[str], orgs: dict[str, Organisation]) -> list[Organisation]:
     out = []
     for token in tokens:
-        if token == DISTRICTS_TOKEN:
-            out.extend(sorted((o for o in orgs.values() if o.kind == OrgKind.district and o.active),
-                              key=lambda o: o.name))
+        if token == DISTRICTS_TOKEN:  # the real ones: never the synthetic demo organisations
+            out.extend(sorted((o for o in orgs.values() if o.kind == OrgKind.district and o.active
+                               and not o.slug.startswith(DEMO_SLUG_PREFIX)), key=lambda o: o.name))
         else:
             out.append(orgs[token])
     return out
