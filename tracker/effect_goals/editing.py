@@ -26,6 +26,7 @@ from tracker.effect_goals.models import (
 )
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Program
+from tracker.reporting.rules import too_long
 
 CONTENT_FIELDS = tuple(MeasurementContent.model_fields)
 # Read from the model so that the form and the table cannot disagree.
@@ -90,14 +91,7 @@ def content_errors(goal: EffectGoal, content: MeasurementContent) -> dict[str, s
         errors["denominator"] = _("Fyll i ett tal.")
     elif not errors and numerator > denominator:
         errors["numerator"] = _("Täljaren kan inte vara större än nämnaren.")
-    for name, limit in TEXT_LIMITS.items():
-        length = len(getattr(content, name) or "")
-        if length > limit:
-            # The same message as the status reports' texts, so it is translated once.
-            errors[name] = _("Texten får vara högst %(limit)s tecken. Nu är den %(length)s tecken: "
-                             "korta den med %(excess)s.", limit=_thousands(limit), length=_thousands(length),
-                             excess=_thousands(length - limit))
-    return errors
+    return errors | too_long(content, TEXT_LIMITS)
 
 
 def check_year(program: Program, year: int) -> None:
@@ -239,10 +233,6 @@ def _text(raw: Any) -> str | None:
     # Browsers send line breaks as CRLF; count them as one character, as the textarea does.
     text = str(raw if raw is not None else "").replace("\r\n", "\n").strip()
     return text or None
-
-
-def _thousands(number: int) -> str:
-    return f"{number:,}".replace(",", " ")
 
 
 def _snapshot(measurement: Measurement) -> dict[str, Any]:

@@ -76,17 +76,6 @@ def sent_values(form) -> dict[str, str]:
     return {name: form.get(name, "") for name in FIGURES + TEXTS}
 
 
-def parse_version(raw: str | None) -> int | None:
-    """The hidden `version` field: empty for figures not saved yet; ValueError if it is not a version."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    version = int(raw)
-    if version < 1:
-        raise ValueError(raw)
-    return version
-
-
 def parse_year(raw: str | None) -> int | None:
     """A year from a form or query ("" is None); ValueError if it is not a year."""
     raw = (raw or "").strip()

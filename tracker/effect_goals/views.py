@@ -26,6 +26,7 @@ from tracker.effect_goals.models import EffectGoal, Measurement
 from tracker.organisations import service as organisations
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Program
+from tracker.reporting.forms import parse_version
 from tracker.reporting.service import user_names
 
 bp = Blueprint("effect_goals", __name__, url_prefix="/effektmal")
@@ -224,7 +225,7 @@ def _organisation_or_404(slug: str) -> Organisation:
 
 def _version_arg() -> int | None:
     try:
-        return forms.parse_version(request.form.get("version"))
+        return parse_version(request.form.get("version"))
     except ValueError:
         abort(400)
 

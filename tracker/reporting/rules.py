@@ -31,15 +31,21 @@ def _thousands(number: int) -> str:
     return f"{number:,}".replace(",", " ")
 
 
-def validate_report(content: StatusReportContent, *, submit: bool) -> dict[str, str]:
-    """Each field that breaks a reporting rule, with a message in Swedish to show beside it."""
+def too_long(content: Any, limits: Mapping[str, int]) -> dict[str, str]:
+    """A message beside each text field longer than its limit, saying by how much (shared with other forms)."""
     errors: dict[str, str] = {}
-    for name, limit in TEXT_LIMITS.items():
+    for name, limit in limits.items():
         length = len(getattr(content, name) or "")
         if length > limit:
             errors[name] = _("Texten får vara högst %(limit)s tecken. Nu är den %(length)s tecken: "
                              "korta den med %(excess)s.", limit=_thousands(limit), length=_thousands(length),
                              excess=_thousands(length - limit))
+    return errors
+
+
+def validate_report(content: StatusReportContent, *, submit: bool) -> dict[str, str]:
+    """Each field that breaks a reporting rule, with a message in Swedish to show beside it."""
+    errors = too_long(content, TEXT_LIMITS)
     if submit and content.status is None:
         errors["status"] = _("Välj en status innan du lämnar in.")
     reason = REASON_REQUIRED.get(content.status)
