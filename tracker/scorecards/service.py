@@ -116,7 +116,7 @@ def build_scorecard(session: Session, *, organisation: Organisation, period: Rep
         organisation_name=organisation.name, organisation_short_name=organisation.short_name,
         organisation_slug=organisation.slug, tertial=tertial_of(period), period_state=PeriodState(period.state),
         period_ends_on=period.ends_on, previous=tertial_of(previous) if previous else None,
-        trail_tertials=[tertial_of(p) for p in trail], programs=list(programs.values()),
+        trail_tertials=[tertial_of(p) for p in trail], programs=list(programs.values()) or _named(session, program_id),
         summary=_summary(all_rows), data_as_of=data_as_of,
         effect_goals=_effect_goals(session, organisation, period.year, program_id, mask_threshold),
         mask_threshold=mask_threshold,
@@ -174,6 +174,12 @@ def _everyone(session: Session, goals: list[tuple[EffectGoal, Program]], today: 
             effect_goals.OrganisationRow(o, {y: result(target, y, figures[goal.id], {o.id}) for y in years})
             for o in orgs.values()]))
     return out
+
+
+def _named(session: Session, program_id: int | None) -> list[ScorecardProgram]:
+    """The programme a one-programme styrkort is for, named even when the organisation has no commitments in it."""
+    program = session.get(Program, program_id) if program_id is not None else None
+    return [ScorecardProgram(program.name, program.short_name)] if program else []
 
 
 def _rows(session: Session, organisation_id: int, period: ReportingPeriod, program_id: int | None):
