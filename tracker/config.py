@@ -28,6 +28,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "EFFECT_GOAL_MASK_THRESHOLD": int(os.environ.get("TRACKER_EFFECT_GOAL_MASK_THRESHOLD", "5")),  # see masking
         # Processes rendering PDFs for a web-started generation (the CLI uses every core).
         "GENERATION_WORKERS": int(os.environ.get("TRACKER_GENERATION_WORKERS", "1")),
+        "BACKUP_DIR": Path(os.environ.get("TRACKER_BACKUP_DIR", instance_path / "backups")),  # `tracker backup`
+        "BACKUP_KEEP": int(os.environ.get("TRACKER_BACKUP_KEEP", "14")),  # the newest N backups are kept
         "BABEL_DEFAULT_LOCALE": "sv",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
         "LANGUAGES": ("sv", "en"),
@@ -45,6 +47,15 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "LOGIN_LIMIT": os.environ.get("TRACKER_LOGIN_LIMIT", "5 per 15 minutes"),
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,  # uploads (effect-goal files) are refused above this, early
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        # Email: SMTP when a host is set; otherwise messages go to the outbox folder and the log.
+        "SMTP_HOST": os.environ.get("TRACKER_SMTP_HOST") or None,
+        "SMTP_PORT": int(os.environ.get("TRACKER_SMTP_PORT", "587")),
+        "SMTP_SECURITY": os.environ.get("TRACKER_SMTP_SECURITY", "starttls").strip().lower(),  # starttls|tls|none
+        "SMTP_USER": os.environ.get("TRACKER_SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("TRACKER_SMTP_PASSWORD") or None,
+        "MAIL_SENDER": os.environ.get("TRACKER_MAIL_SENDER", "tracker <noreply@stockholm.se>"),
+        "OUTBOX_DIR": Path(os.environ.get("TRACKER_OUTBOX_DIR", instance_path / "outbox")),
+        "BASE_URL": os.environ.get("TRACKER_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),  # links in emails
     }
     config.update(overrides or {})
     if config["ENV_NAME"] == "production":

@@ -1,0 +1,1 @@
+"""Backups of the SQLite database (`tracker backup`, `tracker restore`); PostgreSQL uses pg_dump."""
