@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.archive.views import bp as archive_bp
     from tracker.effect_goals.views import bp as effect_goals_bp
     from tracker.followup.views import bp as followup_bp
+    from tracker.notifications.views import bp as notifications_bp
     from tracker.organisations.views import bp as organisations_bp
     from tracker.periods.views import bp as periods_bp
     from tracker.programs.views import bp as programs_bp
@@ -56,7 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     access.init_app(app)
     web.init_app(app)
     for blueprint in (accounts_bp, programs_bp, organisations_bp, reporting_bp, followup_bp,
-                      periods_bp, scorecards_bp, archive_bp, effect_goals_bp):
+                      periods_bp, scorecards_bp, archive_bp, effect_goals_bp, notifications_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(reports_bp)
     cli.init_app(app)

@@ -11,6 +11,7 @@ from tracker.effect_goals.models import (  # noqa: F401
     Measurement,
     MeasurementVersion,
 )
+from tracker.notifications.models import Notification  # noqa: F401
 from tracker.organisations.models import Organisation  # noqa: F401
 from tracker.programs.models import (  # noqa: F401
     Activity,

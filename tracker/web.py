@@ -115,6 +115,7 @@ NAVIGATION = [
     ("effect_goals.index", _l("Effektmål")),
     ("archive.index", _l("Arkiv")),
     ("index", _l("Program och organisationer")),
+    ("notifications.index", _l("Aviseringar")),
     ("accounts.users", _l("Användare")),
 ]
 

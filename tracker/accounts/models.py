@@ -47,6 +47,7 @@ class User(UserBase, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    digest_opt_out: bool = False  # no digest emails (reminders are always sent)
 
     # Flask-Login's user interface.
     @property
