@@ -14,7 +14,7 @@ from tracker.reporting.models import StatusReport, StatusReportVersion
 @pytest.mark.parametrize("command", [
     [], ["db"], ["db", "upgrade"], ["db", "check"], ["db", "current"], ["seed"], ["create-user"],
     ["demo-data"], ["demo-users"], ["scorecards", "generate"], ["reports", "halvtidsrapport"], ["reports", "annual"],
-    ["backup"], ["restore"],
+    ["backup"], ["restore"], ["scheduler"],
 ])
 def test_every_command_has_help(runner, command):
     result = runner.invoke(args=[*command, "--help"])

@@ -57,8 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     access.init_app(app)
     web.init_app(app)
     for blueprint in (accounts_bp, programs_bp, organisations_bp, reporting_bp, followup_bp,
-                      periods_bp, scorecards_bp, archive_bp, effect_goals_bp, notifications_bp):
+                      periods_bp, scorecards_bp, reports_bp, archive_bp, effect_goals_bp, notifications_bp):
         app.register_blueprint(blueprint)
-    app.register_blueprint(reports_bp)
     cli.init_app(app)
     return app

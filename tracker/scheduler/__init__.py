@@ -1,0 +1,1 @@
+"""The scheduler: its own process (`tracker scheduler`), one runner per installation."""
