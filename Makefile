@@ -47,7 +47,7 @@ run: seed
 	@$(DEV) $(BIN)/tracker demo-users
 	@echo
 	@echo "tracker körs på http://127.0.0.1:5000/  (avsluta med Ctrl-C)"
-	$(DEV) $(BIN)/flask --app tracker run --host 127.0.0.1 --port 5000
+	$(DEV) TRACKER_EMBEDDED_SCHEDULER=1 $(BIN)/flask --app tracker run --host 127.0.0.1 --port 5000
 
 test: install
 	bash .ci/ensure-system-packages

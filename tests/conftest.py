@@ -19,6 +19,7 @@ from tracker.organisations.models import Organisation, OrgKind
 from tracker.programs.models import Activity, Commitment, Goal, Program, ProgramKind
 from tracker.reporting import service as reporting
 from tracker.reporting.models import PeriodState, ReportingPeriod
+from tracker.scheduler import runs
 from tracker.seeding import service as seeding
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +57,7 @@ def _truncate_all(url: str) -> None:
     tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))  # APScheduler's, outside our schema
     engine.dispose()
 
 
@@ -106,6 +108,7 @@ def app(database_url, tmp_path):
         "WTF_CSRF_ENABLED": False,
     })
     yield app
+    runs.wait_for_manual_runs(timeout=60)  # "Kör nu" runs on a thread: let it end before the database goes
     with app.app_context():
         get_engine().dispose()
 

@@ -52,12 +52,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.programs.views import bp as programs_bp
     from tracker.reporting.views import bp as reporting_bp
     from tracker.reports.views import bp as reports_bp
+    from tracker.scheduler.views import bp as scheduler_bp
     from tracker.scorecards.views import bp as scorecards_bp
 
     access.init_app(app)
     web.init_app(app)
     for blueprint in (accounts_bp, programs_bp, organisations_bp, reporting_bp, followup_bp,
-                      periods_bp, scorecards_bp, reports_bp, archive_bp, effect_goals_bp, notifications_bp):
+                      periods_bp, scorecards_bp, reports_bp, archive_bp, effect_goals_bp, notifications_bp,
+                      scheduler_bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
+    if app.config["EMBEDDED_SCHEDULER"] and not app.testing:
+        from tracker.scheduler.runner import start_embedded
+
+        start_embedded(app)
     return app

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +57,14 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAIL_SENDER": os.environ.get("TRACKER_MAIL_SENDER", "tracker <noreply@stockholm.se>"),
         "OUTBOX_DIR": Path(os.environ.get("TRACKER_OUTBOX_DIR", instance_path / "outbox")),
         "BASE_URL": os.environ.get("TRACKER_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),  # links in emails
+        # The scheduler (`tracker scheduler`, see tracker/scheduler): the tertial rhythm.
+        "REMINDER_DAYS": _days("TRACKER_REMINDER_DAYS", "14,3"),  # reminders this many days before the deadline
+        "AUTO_CLOSE": _flag("TRACKER_AUTO_CLOSE", default=True),  # close a tertial after its deadline + grace
+        "CLOSE_GRACE_DAYS": _whole("TRACKER_CLOSE_GRACE_DAYS", "7"),
+        "EFFECT_GOAL_REMINDER": _month_day("TRACKER_EFFECT_GOAL_REMINDER", "01-15"),  # yearly, for last year
+        # `make run` runs the scheduler inside the development server's process; production runs
+        # `tracker scheduler` beside the web workers instead.
+        "EMBEDDED_SCHEDULER": _flag("TRACKER_EMBEDDED_SCHEDULER", default=False),
     }
     config.update(overrides or {})
     if config["ENV_NAME"] == "production":
@@ -66,6 +75,33 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
 def _flag(name: str, *, default: bool) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _whole(name: str, default: str) -> int:
+    raw = os.environ.get(name, default).strip()
+    if not raw.isdigit():
+        raise ConfigError(f"{name} ska vara ett heltal ≥ 0 (antal dagar), inte {raw!r}.")
+    return int(raw)
+
+
+def _days(name: str, default: str) -> tuple[int, ...]:
+    """"14,3" → (14, 3): whole days, largest first, no repeats."""
+    raw = os.environ.get(name, default)
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not parts or not all(part.isdigit() for part in parts):
+        raise ConfigError(f"{name} ska vara heltal (dagar) åtskilda med kommatecken, t.ex. 14,3 – inte {raw!r}.")
+    return tuple(sorted({int(part) for part in parts}, reverse=True))
+
+
+def _month_day(name: str, default: str) -> tuple[int, int]:
+    """"01-15" → (1, 15): a day every year has (29 February is refused)."""
+    raw = os.environ.get(name, default).strip()
+    try:
+        month, day = (int(part) for part in raw.split("-"))
+        date(2023, month, day)
+    except ValueError:
+        raise ConfigError(f"{name} ska vara en dag som MM-DD, t.ex. 01-15, inte {raw!r}.") from None
+    return month, day
 
 
 def check_production(config: dict) -> None:

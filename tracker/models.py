@@ -29,6 +29,7 @@ from tracker.reporting.models import (  # noqa: F401
     StatusReport,
     StatusReportVersion,
 )
+from tracker.scheduler.models import JobRun  # noqa: F401
 from tracker.seeding.models import SeedRecord  # noqa: F401
 
 metadata = SQLModel.metadata

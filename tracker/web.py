@@ -117,6 +117,7 @@ NAVIGATION = [
     ("index", _l("Program och organisationer")),
     ("notifications.index", _l("Aviseringar")),
     ("accounts.users", _l("Användare")),
+    ("scheduler.index", _l("Schemalagda jobb")),
 ]
 
 

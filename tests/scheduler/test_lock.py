@@ -1,4 +1,4 @@
-"""The single-runner lock between real processes, and the scheduler's jobs."""
+"""The single-runner lock, between real processes and within one."""
 from __future__ import annotations
 
 import os
@@ -6,18 +6,11 @@ import queue
 import subprocess
 import sys
 import threading
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from apscheduler.triggers.interval import IntervalTrigger
-from sqlmodel import Session, select
 
 from tests.conftest import PG_URL, ROOT
-from tracker.db import ENGINE_KEY
-from tracker.notifications import service
-from tracker.notifications.models import EmailState, Notification, NotificationKind
-from tracker.scheduler import runner
 from tracker.scheduler.lock import WAITING_MESSAGE, SchedulerLock
 
 TIMEOUT = 20  # seconds before a line that never comes fails the test
@@ -130,56 +123,3 @@ def test_lock_in_process_and_released(app):
     assert not held.held
     assert other.acquire(blocking=False) is True
     other.release()
-
-
-def test_build_scheduler_has_the_delivery_job(app):
-    scheduler = runner.build_scheduler(app)
-    assert str(scheduler.timezone) == "Europe/Stockholm"
-    scheduler.start(paused=True)  # job defaults are applied when the scheduler starts
-    try:
-        job = scheduler.get_job("deliver_notifications")
-    finally:
-        scheduler.shutdown(wait=False)
-    assert job.func is runner.deliver_notifications
-    assert isinstance(job.trigger, IntervalTrigger)
-    assert job.trigger.interval == timedelta(minutes=5)
-    assert str(job.trigger.timezone) == "Europe/Stockholm"
-    assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, None)
-
-
-def test_deliver_notifications_sends_to_the_outbox(app, session, make_user, tmp_path):
-    app.config["OUTBOX_DIR"] = tmp_path / "outbox"
-    app.config.pop("SMTP_HOST", None)
-    user = make_user()
-    service.notify(session, user=user, kind=NotificationKind.deadline_reminder, key="2025-T3:14d",
-                   subject="Påminnelse", text="Hej", html="<p>Hej</p>")
-    session.commit()
-    runner.build_scheduler(app)
-
-    runner.deliver_notifications()
-
-    written = list((tmp_path / "outbox").glob("*.eml"))
-    assert len(written) == 1
-    assert user.email in written[0].read_text(encoding="utf-8")
-    with Session(app.extensions[ENGINE_KEY]) as check:
-        states = check.exec(select(Notification.email_state)).all()
-    assert states == [EmailState.sent]
-
-
-def test_run_stops_on_event(app, tmp_path):
-    app.config["OUTBOX_DIR"] = tmp_path / "outbox"
-    app.config.pop("SMTP_HOST", None)
-    stop, started = threading.Event(), threading.Event()
-    thread = threading.Thread(target=runner.run, args=(app,),
-                              kwargs={"stop_event": stop, "poll": 0.05, "started": started})
-    thread.start()
-    lock = SchedulerLock(app.config["DATABASE_URL"])
-    try:
-        assert started.wait(TIMEOUT)
-        assert lock.acquire(blocking=False) is False  # the running scheduler holds it
-    finally:
-        stop.set()
-        thread.join(TIMEOUT)
-    assert not thread.is_alive()
-    assert lock.acquire(blocking=False)  # released on stop
-    lock.release()

@@ -26,21 +26,28 @@ from tracker.reporting.models import ReportingPeriod
 
 
 def request_job(session: Session, *, kind: DocumentKind, period: ReportingPeriod, program: Program | None = None,
-                organisation: Organisation | None = None, user) -> tuple[GenerationJob, bool]:
+                organisation: Organisation | None = None, user: User | None) -> tuple[GenerationJob, bool]:
     """Record a generation request, or find the same one already waiting or running; commits.
 
-    Returns the job and whether it is new (and so must be started).
+    Returns the job and whether it is new (and so must be started). `user` None
+    is the scheduler (audited as the system): its request is only ever the same
+    as another system request, since what a coordinator asked for while the
+    tertial was still open is not the styrkort of the closed tertial.
     """
     now = utcnow()
-    for job in session.exec(select(GenerationJob).where(
-            GenerationJob.kind == kind, GenerationJob.period_id == period.id,
-            GenerationJob.program_id == (program.id if program else None),
-            GenerationJob.organisation_id == (organisation.id if organisation else None),
-            GenerationJob.state.in_([JobState.queued, JobState.running]))):
+    same = select(GenerationJob).where(
+        GenerationJob.kind == kind, GenerationJob.period_id == period.id,
+        GenerationJob.program_id == (program.id if program else None),
+        GenerationJob.organisation_id == (organisation.id if organisation else None),
+        GenerationJob.state.in_([JobState.queued, JobState.running]))
+    if user is None:
+        same = same.where(GenerationJob.requested_by_id.is_(None))
+    for job in session.exec(same):
         if not job.is_stale(now):
             return job, False
     job = GenerationJob(kind=kind, period_id=period.id, program_id=program.id if program else None,
-                        organisation_id=organisation.id if organisation else None, requested_by_id=user.id)
+                        organisation_id=organisation.id if organisation else None,
+                        requested_by_id=user.id if user else None)
     session.add(job)
     session.flush()
     audit.record(session, actor=user, action="archive.generation_requested", entity=job,

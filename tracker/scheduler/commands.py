@@ -1,8 +1,6 @@
 """`tracker scheduler`: the scheduler as its own process (web workers never run jobs)."""
 from __future__ import annotations
 
-import logging
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -15,11 +13,10 @@ from tracker.scheduler import runner
 @click.option("--poll", type=click.FloatRange(min=0.1), default=runner.LOCK_POLL_SECONDS, show_default=True,
               help="Sekunder mellan försöken att ta låset när en annan schemaläggare redan kör.")
 def scheduler_command(poll: float) -> None:
-    """Kör schemalagda jobb (t.ex. e-postaviseringar) tills processen stoppas.
+    """Kör schemalagda jobb (tertialer, påminnelser, e-post, säkerhetskopior) tills processen stoppas.
 
     Bara en schemaläggare i taget kör jobb; startas en till väntar den och tar
     över om den första avslutas. Tider anges i Europe/Stockholm.
     """
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runner.configure_logging()
     runner.run(current_app._get_current_object(), poll=poll)

@@ -68,6 +68,26 @@ class SchedulerLock:
             stop_event.wait(poll)
         return False
 
+    def healthy(self) -> bool:
+        """Is the lock still ours? False once the PostgreSQL session is gone (server restart,
+        terminated backend, network) or the lock file was removed or replaced."""
+        if self._connection is not None:
+            import psycopg
+
+            try:
+                held = self._connection.execute(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    " AND pid = pg_backend_pid()").fetchone()[0]
+            except psycopg.Error:
+                return False
+            return held > 0
+        if self._file is not None:
+            try:
+                return os.fstat(self._file.fileno()).st_ino == os.stat(lock_file_for(self.url)).st_ino
+            except OSError:
+                return False
+        return False
+
     def release(self) -> None:
         if self._connection is not None:
             connection, self._connection = self._connection, None
