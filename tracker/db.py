@@ -1,7 +1,8 @@
 """Database engine, the per-request session, and column types shared by all areas."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
@@ -20,6 +21,15 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Dates people see and schedules are Stockholm's; what is stored is UTC.
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day in Stockholm of an aware (UTC) time."""
+    return moment.astimezone(STOCKHOLM).date()
 
 
 def utcnow() -> datetime:

@@ -10,13 +10,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from tracker.backups import service as backups
+from tracker.db import local_day
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 POSTGRESQL_SUMMARY = ("Ingen säkerhetskopia gjordes: PostgreSQL säkerhetskopieras med pg_dump utanför tracker "
                       "(se README, avsnittet Backups).")
 
@@ -28,8 +27,8 @@ def nightly_backup(session: Session, *, now: datetime, config: Mapping[str, Any]
         return POSTGRESQL_SUMMARY
     directory = Path(config["BACKUP_DIR"])
     before = existing(directory)
-    today = now.astimezone(STOCKHOLM).date()
-    made_today = [path for path in before if written_at(path).astimezone(STOCKHOLM).date() == today]
+    today = local_day(now)
+    made_today = [path for path in before if local_day(written_at(path)) == today]
     if made_today:
         return f"Dagens säkerhetskopia finns redan: {made_today[-1].name}."
     path = backups.backup_sqlite(engine, directory, now=now, keep=config["BACKUP_KEEP"])

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from tracker.db import local_day
 from tracker.effect_goals.models import EffectGoal
 from tracker.effect_goals.reminders import Reminder, collection_reminders
-from tracker.notifications.jobs import counted, today_in_stockholm
+from tracker.notifications.jobs import counted
 from tracker.notifications.models import NotificationKind
 from tracker.notifications.service import notify, render_email
 from tracker.organisations.models import Organisation
@@ -33,7 +34,7 @@ def _by_organisation(reminder: Reminder, year: int) -> list[OrganisationGoals]:
 
 def send_collection_reminders(session: Session, *, now: datetime, config: Mapping[str, Any]) -> str:
     """Remind contacts to enter last year's effect goal figures (once a year, EFFECT_GOAL_REMINDER)."""
-    year = today_in_stockholm(now).year - 1
+    year = local_day(now).year - 1
     found = collection_reminders(session, year=year)
     subject = f"Dags att rapportera effektmålen för {year}"
     recorded = 0

@@ -8,22 +8,17 @@ delivery job emails them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from tracker.db import local_day
 from tracker.notifications import digests, reminders
 from tracker.notifications.mail import mailer_from_config
 from tracker.notifications.service import deliver_pending
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DEFAULT_REMINDER_DAYS = (14, 3)
-
-
-def today_in_stockholm(now: datetime) -> date:
-    return now.astimezone(STOCKHOLM).date()
 
 
 def counted(n: int, one: str, many: str) -> str:
@@ -39,7 +34,7 @@ def deliver_notifications(session: Session, *, now: datetime, config: Mapping[st
 
 def send_deadline_reminders(session: Session, *, now: datetime, config: Mapping[str, Any]) -> str:
     """Remind contacts of unsubmitted commitments 14 and 3 days (REMINDER_DAYS) before a deadline."""
-    runs = reminders.remind_of_deadlines(session, today=today_in_stockholm(now),
+    runs = reminders.remind_of_deadlines(session, today=local_day(now),
                                          offsets=config.get("REMINDER_DAYS", DEFAULT_REMINDER_DAYS))
     session.commit()
     if not runs:
@@ -59,7 +54,7 @@ def _reminder_summary(run: reminders.ReminderRun) -> str:
 
 def send_overdue_notices(session: Session, *, now: datetime, config: Mapping[str, Any]) -> str:
     """The day after a deadline: notices to contacts with unsubmitted commitments, a digest to coordinators."""
-    runs = reminders.notify_overdue(session, today=today_in_stockholm(now))
+    runs = reminders.notify_overdue(session, today=local_day(now))
     session.commit()
     if not runs:
         return "Ingen tertial har passerat sista dag de senaste två veckorna."
@@ -73,7 +68,7 @@ def send_overdue_notices(session: Session, *, now: datetime, config: Mapping[str
 
 def send_weekly_digest(session: Session, *, now: datetime, config: Mapping[str, Any]) -> str:
     """This week's digest for every coordinator: new support needs, new deviations, reporting progress."""
-    run = digests.record_weekly_digest(session, now=now, today=today_in_stockholm(now))
+    run = digests.record_weekly_digest(session, now=now, today=local_day(now))
     session.commit()
     contents = (f"{counted(len(run.digest.support_needs), 'nytt stödbehov', 'nya stödbehov')}, "
                 f"{counted(len(run.digest.deviations), 'ny avvikelse', 'nya avvikelser')}")

@@ -22,10 +22,9 @@ A generation that fails in a run makes the run raise, after its closes are commi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -33,20 +32,16 @@ from sqlmodel import Session, select
 from tracker.archive import jobs as archive_jobs
 from tracker.archive.models import DocumentKind, GenerationJob, JobState
 from tracker.audit.models import AuditEvent
+from tracker.db import local_day
 from tracker.periods import service as periods
 from tracker.reporting.models import PeriodState, ReportingPeriod
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MAX_ATTEMPTS = 3  # system requests in a row for one tertial's styrkort before they are left to coordinators
 INTERRUPTED = "Avbröts: processen som skapade styrkorten slutade svara."
 
 
 class ScorecardsNotGenerated(RuntimeError):
     """The styrkort of a closed tertial could not be generated; what the run did is in the message."""
-
-
-def today_in_stockholm(now: datetime) -> date:
-    return now.astimezone(STOCKHOLM).date()
 
 
 def short_label(period: ReportingPeriod) -> str:
@@ -61,7 +56,7 @@ def joined(tertials: list[ReportingPeriod]) -> str:
 
 def open_due_periods(session: Session, *, now: datetime, config: Mapping[str, Any]) -> str:
     """Open each upcoming tertial whose first day has come, unless its deadline has passed too."""
-    today = today_in_stockholm(now)
+    today = local_day(now)
     due = session.exec(
         select(ReportingPeriod).where(ReportingPeriod.state == PeriodState.upcoming, ReportingPeriod.starts_on <= today)
         .order_by(ReportingPeriod.year, ReportingPeriod.number).with_for_update()
@@ -83,7 +78,7 @@ def close_due_periods(session: Session, *, now: datetime, config: Mapping[str, A
     if not config.get("AUTO_CLOSE", True):
         return "Automatisk stängning är avstängd (TRACKER_AUTO_CLOSE)."
     grace = timedelta(days=config.get("CLOSE_GRACE_DAYS", 7))
-    today = today_in_stockholm(now)
+    today = local_day(now)
     summary: list[str] = []
     closed_now: set[int] = set()
     for period_id in session.exec(
@@ -121,7 +116,7 @@ def _opened_again_by_hand(session: Session, period: ReportingPeriod, grace: time
         .order_by(AuditEvent.id.desc())
     ).first()
     return (opened is not None and opened.actor_id is not None
-            and today_in_stockholm(opened.occurred_at) > period.deadline + grace)
+            and local_day(opened.occurred_at) > period.deadline + grace)
 
 
 def _finish_scorecards(session: Session, *, now: datetime, config: Mapping[str, Any], closed_now: set[int],

@@ -14,8 +14,8 @@ The rules (written out for readers in `method`):
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
+from tracker.db import local_day
 from tracker.reporting.models import FINISHED_STATUSES, ReportStatus
 from tracker.reports.report import (
     NOT_REPORTED,
@@ -32,14 +32,8 @@ from tracker.reports.report import (
     TertialCompliance,
 )
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # Taken out of the programme at a time nobody recorded: as if before it began.
 LONG_AGO = date.min
-
-
-def local_day(moment: datetime) -> date:
-    """The calendar day in Stockholm of an aware UTC time."""
-    return moment.astimezone(STOCKHOLM).date()
 
 
 def goal_name(goal) -> str:

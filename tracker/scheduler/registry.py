@@ -11,16 +11,16 @@ import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask_babel import gettext as _
 
+from tracker.db import STOCKHOLM
 from tracker.i18n import N_
 
-TIMEZONE = ZoneInfo("Europe/Stockholm")
+TIMEZONE = STOCKHOLM
 MONTHS = (N_("januari"), N_("februari"), N_("mars"), N_("april"), N_("maj"), N_("juni"), N_("juli"),
           N_("augusti"), N_("september"), N_("oktober"), N_("november"), N_("december"))
 
