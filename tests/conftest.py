@@ -25,6 +25,7 @@ from tracker.seeding import service as seeding
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DIR = ROOT / "seeds"
 PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
+pytest_plugins = ["tests.smtp"]  # the `smtp_server` fixture
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from tests.notifications.conftest import free_port
+from tests.smtp import free_port
 from tracker.accounts.models import Role
 from tracker.notifications import service
 from tracker.notifications.mail import OutboxMailer, SmtpMailer, mailer_from_config

@@ -199,9 +199,11 @@ def test_deadline_reminder_email_lists_commitments_and_links_to_my_commitments(a
 def test_digest_email_renders_items_and_how_to_opt_out(app):
     from types import SimpleNamespace
 
+    period = SimpleNamespace(label="Tertial 3 2025", code="2025-T3")
     with app.app_context():
-        text, html = service.render_email("digest", user=SimpleNamespace(name="Per"), title="Veckans sammanställning",
-                                          intro="Tre åtaganden är försenade.",
-                                          items=[SimpleNamespace(text="Farsta: två försenade", url=None)])
-    assert "Tre åtaganden är försenade." in text and "- Farsta: två försenade" in text
-    assert "/aviseringar/" in text and "<li>Farsta: två försenade</li>" in html
+        text, html = service.render_email("coordinator_overdue_digest", user=SimpleNamespace(name="Per"),
+                                          period=period, deadline="31 januari", organisations=13,
+                                          missing=[SimpleNamespace(name="Farsta", submitted=2, total=5)])
+    assert "Hej Per!" in text and "- Farsta: 2 av 5 inlämnade" in text
+    assert "/aviseringar/" in text and "<li>Farsta: 2 av 5 inlämnade</li>" in html
+    assert "Med vänliga hälsningar" in text and "<title>Rapportering efter sista dag</title>" in html

@@ -9,11 +9,9 @@ import sys
 import threading
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import Session, select
 
 from tests.conftest import ROOT
-from tests.notifications.conftest import Collector, free_port
 from tracker.db import ENGINE_KEY
 from tracker.notifications import service
 from tracker.notifications.models import NotificationKind
@@ -66,26 +64,15 @@ class SchedulerProcess:
         return self.proc.returncode
 
 
-@pytest.fixture
-def smtp():
-    handler = Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield handler, controller.port
-    finally:
-        controller.stop()
-
-
-def test_two_scheduler_processes_send_a_notification_once(app, session, make_user, smtp, tmp_path):
-    received, port = smtp
+def test_two_scheduler_processes_send_a_notification_once(app, session, make_user, smtp_server, tmp_path):
+    received, controller = smtp_server
     user = make_user(email="kontakt@example.se")
     service.notify(session, user=user, kind=NotificationKind.deadline_reminder, key="2026-T3:3d",
                    subject="Påminnelse: rapportera T3 2026", text="Hej!", html="<p>Hej!</p>")
     session.commit()
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "TRACKER_ENV": "test",
            "TRACKER_DATABASE_URL": app.config["DATABASE_URL"], "TRACKER_SMTP_HOST": "127.0.0.1",
-           "TRACKER_SMTP_PORT": str(port), "TRACKER_SMTP_SECURITY": "none",
+           "TRACKER_SMTP_PORT": str(controller.port), "TRACKER_SMTP_SECURITY": "none",
            "TRACKER_SCORECARD_DIR": str(tmp_path / "scorecards"), "TRACKER_BACKUP_DIR": str(tmp_path / "backups"),
            "TRACKER_OUTBOX_DIR": str(tmp_path / "outbox")}
     first = SchedulerProcess(env)

@@ -126,8 +126,13 @@ def start_in_background(app: Flask, run: JobRun) -> Future:
     future = _executor.submit(execute, app, run.job_id, run_id=run.id)
     with _lock:
         _pending.add(future)
-    future.add_done_callback(lambda done: _pending.discard(done))
+    future.add_done_callback(_forget)
     return future
+
+
+def _forget(future: Future) -> None:
+    with _lock:
+        _pending.discard(future)
 
 
 def wait_for_manual_runs(timeout: float | None = None) -> None:
