@@ -39,7 +39,7 @@ def prepare(url: str, scale: str):
     from tracker import migrate
     from tracker.db import make_engine
     from tracker.demo import service as demo
-    from tracker.reporting.models import PeriodState, ReportingPeriod
+    from tracker.periods.models import PeriodState, ReportingPeriod
 
     engine = make_engine(url)
     migrate.upgrade(engine)
@@ -72,7 +72,7 @@ def measure(engine, period_id: int, tmp: Path, *, sample: int, workers: int) -> 
 
     from tracker.archive import generation
     from tracker.organisations.models import Organisation
-    from tracker.reporting.models import ReportingPeriod
+    from tracker.periods.models import ReportingPeriod
     from tracker.scorecards import pdf, service
 
     with Session(engine) as session:

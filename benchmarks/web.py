@@ -52,8 +52,9 @@ def prepare_database(url: str, scale: str) -> dict:
     from tracker.db import make_engine
     from tracker.demo import service as demo
     from tracker.organisations.models import Organisation
+    from tracker.periods.models import PeriodState, ReportingPeriod
     from tracker.programs.models import Commitment
-    from tracker.reporting.models import PeriodState, ReportingPeriod, StatusReport
+    from tracker.reporting.models import StatusReport
 
     engine = make_engine(url)
     migrate.upgrade(engine)

@@ -16,9 +16,9 @@ from tracker.accounts.service import hash_password
 from tracker.db import ENGINE_KEY, get_engine, make_engine
 from tracker.models import metadata
 from tracker.organisations.models import Organisation, OrgKind
+from tracker.periods.models import PeriodState, ReportingPeriod
+from tracker.periods.service import Deadline, build_period, parse_period_code
 from tracker.programs.models import Activity, Commitment, Goal, Program, ProgramKind
-from tracker.reporting import service as reporting
-from tracker.reporting.models import PeriodState, ReportingPeriod
 from tracker.scheduler import runs
 from tracker.seeding import service as seeding
 
@@ -202,8 +202,8 @@ def make_commitment(session, make_org, make_activity):
 @pytest.fixture
 def make_period(session):
     def make(code: str = "2024-T1", *, state: PeriodState = PeriodState.open) -> ReportingPeriod:
-        year, number = reporting.parse_period_code(code)
-        period = reporting.build_period(year, number, reporting.Deadline(5, 15), date(2024, 1, 1))
+        year, number = parse_period_code(code)
+        period = build_period(year, number, Deadline(5, 15), date(2024, 1, 1))
         period.state = state
         session.add(period)
         session.flush()

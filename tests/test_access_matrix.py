@@ -14,8 +14,9 @@ from tracker import create_app
 from tracker.accounts.access import PUBLIC, allowed_roles
 from tracker.accounts.models import Role, User
 from tracker.organisations.models import Organisation
+from tracker.periods.models import ReportingPeriod
 from tracker.programs.models import Activity, Commitment, Goal, Program
-from tracker.reporting.models import ReportingPeriod, StatusReport
+from tracker.reporting.models import StatusReport
 
 ROLES = [None, Role.admin, Role.coordinator, Role.contact, Role.reader]
 SKIP_METHODS = {"HEAD", "OPTIONS"}

@@ -17,14 +17,9 @@ from sqlmodel import select
 
 from tracker.accounts.models import ROLE_LABELS, Role
 from tracker.organisations.models import ORG_KIND_LABELS, Organisation
+from tracker.periods.models import PERIOD_STATE_LABELS, PeriodState, ReportingPeriod
 from tracker.programs.models import PROGRAM_KIND_LABELS
-from tracker.reporting.models import (
-    PERIOD_STATE_LABELS,
-    REPORT_STATE_LABELS,
-    STATUS_LABELS,
-    PeriodState,
-    ReportingPeriod,
-)
+from tracker.reporting.models import REPORT_STATE_LABELS, STATUS_LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "tracker/translations/en/LC_MESSAGES/messages.po"

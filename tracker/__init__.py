@@ -4,21 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
-from flask_babel import Babel
-from flask_htmx import HTMX
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
-from flask_wtf import CSRFProtect
 
 from tracker import db
 from tracker.config import ROOT, load_config
-
-htmx = HTMX()
-babel = Babel()
-csrf = CSRFProtect()
-login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+from tracker.extensions import babel, csrf, htmx, limiter, login_manager
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -40,12 +29,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from tracker import cli, web
+    from tracker import cli, errors, web
     from tracker.accounts import access
     from tracker.accounts.views import bp as accounts_bp
     from tracker.archive.views import bp as archive_bp
     from tracker.effect_goals.views import bp as effect_goals_bp
     from tracker.followup.views import bp as followup_bp
+    from tracker.home.views import bp as home_bp
     from tracker.notifications.views import bp as notifications_bp
     from tracker.organisations.views import bp as organisations_bp
     from tracker.periods.views import bp as periods_bp
@@ -57,7 +47,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     access.init_app(app)
     web.init_app(app)
-    for blueprint in (accounts_bp, programs_bp, organisations_bp, reporting_bp, followup_bp,
+    errors.init_app(app)
+    for blueprint in (home_bp, accounts_bp, programs_bp, organisations_bp, reporting_bp, followup_bp,
                       periods_bp, scorecards_bp, reports_bp, archive_bp, effect_goals_bp, notifications_bp,
                       scheduler_bp):
         app.register_blueprint(blueprint)

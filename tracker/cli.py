@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from pydantic import ValidationError
 
-from tracker import migrate
+from tracker import clock, migrate
 from tracker.accounts import service as accounts
 from tracker.accounts.models import Role, UserCreate
 from tracker.db import get_engine, get_session
@@ -73,7 +72,7 @@ def seed_command(seed_dir: str | None) -> None:
     session = get_session()
     try:
         bundle = seeding.read_bundle(directory)
-        result = seeding.apply(session, bundle, today=date.today())
+        result = seeding.apply(session, bundle, today=clock.today())
         session.commit()
     except SeedError as exc:
         session.rollback()
@@ -125,7 +124,7 @@ def demo_data_command(scale: str) -> None:
     size = demo.SCALES[scale]
     with click.progressbar(length=size.steps, label=f"Demodata ({scale})", file=sys.stderr) as bar:
         try:
-            result = demo.generate(session, size=size, today=date.today(), progress=bar.update)
+            result = demo.generate(session, size=size, today=clock.today(), progress=bar.update)
         except demo.DemoDataExists as exc:
             session.rollback()
             click.echo(str(exc))

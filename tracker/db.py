@@ -1,8 +1,7 @@
 """Database engine, the per-request session, and column types shared by all areas."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
@@ -23,20 +22,6 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-# Dates people see and schedules are Stockholm's; what is stored is UTC.
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-def local_day(moment: datetime) -> date:
-    """The calendar day in Stockholm of an aware (UTC) time."""
-    return moment.astimezone(STOCKHOLM).date()
-
-
-def utcnow() -> datetime:
-    """Return the current time as a timezone-aware UTC datetime."""
-    return datetime.now(UTC)
-
-
 class UTCDateTime(sa.types.TypeDecorator):
     """A datetime stored in UTC and always returned timezone-aware.
 
@@ -52,7 +37,7 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime; use tracker.db.utcnow() or an aware value")
+            raise ValueError("naive datetime; use tracker.clock.utcnow() or an aware value")
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 

@@ -13,6 +13,7 @@ from tracker.effect_goals.models import (  # noqa: F401
 )
 from tracker.notifications.models import Notification  # noqa: F401
 from tracker.organisations.models import Organisation  # noqa: F401
+from tracker.periods.models import PeriodReopening, ReportingPeriod  # noqa: F401
 from tracker.programs.models import (  # noqa: F401
     Activity,
     ActivityPartner,
@@ -23,12 +24,7 @@ from tracker.programs.models import (  # noqa: F401
     Program,
     TargetGroup,
 )
-from tracker.reporting.models import (  # noqa: F401
-    PeriodReopening,
-    ReportingPeriod,
-    StatusReport,
-    StatusReportVersion,
-)
+from tracker.reporting.models import StatusReport, StatusReportVersion  # noqa: F401
 from tracker.scheduler.models import JobRun  # noqa: F401
 from tracker.seeding.models import SeedRecord  # noqa: F401
 

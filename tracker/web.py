@@ -1,18 +1,18 @@
-"""What every page shares: the layout's helpers, headers and error pages."""
+"""What every page shares: the layout's helpers, its main menu and the response headers."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, g, has_request_context, redirect, render_template, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
 
-from tracker.accounts.access import ALL_ROLES, PUBLIC, allow, allowed_roles
+from tracker.accounts.access import PUBLIC, allowed_roles
 from tracker.organisations.models import ORG_KIND_LABELS
+from tracker.periods.models import PERIOD_STATE_LABELS
 from tracker.programs.models import PROGRAM_KIND_LABELS
-from tracker.reporting.models import PERIOD_STATE_LABELS, STATUS_LABELS, STATUS_SYMBOLS
+from tracker.reporting.models import STATUS_LABELS, STATUS_SYMBOLS
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -48,36 +48,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime_sv"] = _datetime_sv
     app.after_request(_headers)
 
-    @app.route("/")
-    @allow(ALL_ROLES)
-    def index():
-        """Show the programmes and the organisations."""
-        from tracker.db import get_session
-        from tracker.organisations import service as organisations
-        from tracker.programs import service as programs
-
-        session = get_session()
-        return render_template(
-            "index.html",
-            programs=programs.list_programs(session),
-            organisations=organisations.list_with_commitment_counts(session),
-        )
-
-    @app.get("/sprak/<code>")
-    @allow(PUBLIC)
-    def set_language(code: str):
-        """Remember the chosen language (sv or en) and go back."""
-        from tracker.accounts.views import safe_next
-
-        response = redirect(safe_next(request.args.get("next")), code=303)
-        if code in app.config["LANGUAGES"]:
-            response.set_cookie("lang", code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
-                                secure=app.config["SESSION_COOKIE_SECURE"])
-        return response
-
-    for code in (400, 403, 404, 405, 410, 413, 429, 500):
-        app.register_error_handler(code, error_page)
-    app.register_error_handler(CSRFError, _csrf_error)
     app.context_processor(_navigation)
 
 
@@ -114,7 +84,7 @@ NAVIGATION = [
     ("scorecards.index", _l("Styrkort")),
     ("effect_goals.index", _l("Effektmål")),
     ("archive.index", _l("Arkiv")),
-    ("index", _l("Program och organisationer")),
+    ("home.index", _l("Program och organisationer")),
     ("notifications.index", _l("Aviseringar")),
     ("accounts.users", _l("Användare")),
     ("scheduler.index", _l("Schemalagda jobb")),
@@ -129,37 +99,3 @@ def _navigation() -> dict:
             if roles and (PUBLIC in roles or current_user.role in roles):
                 links.append((endpoint, label))
     return {"navigation": links}
-
-
-def _csrf_error(_error):
-    message = _l("Formuläret har gått ut eller saknar säkerhetstoken. Ladda om sidan och försök igen.")
-    return render_template("error.html", code=400, title=_l("Formuläret kunde inte skickas"), text=message), 400
-
-
-ERROR_TITLES = {
-    400: _l("Felaktig begäran"),
-    403: _l("Åtkomst nekad"),
-    404: _l("Sidan finns inte"),
-    405: _l("Metoden är inte tillåten"),
-    410: _l("Länken gäller inte längre"),
-    413: _l("Filen är för stor"),
-    429: _l("För många försök"),
-    500: _l("Något gick fel"),
-}
-ERROR_TEXTS = {
-    400: _l("Begäran kunde inte tolkas. Gå tillbaka och försök igen."),
-    403: _l("Du har inte behörighet till den här sidan eller åtgärden."),
-    404: _l("Sidan du söker finns inte. Kontrollera adressen eller gå till startsidan."),
-    405: _l("Den här adressen tar inte emot den sortens begäran."),
-    410: _l("Länken har redan använts eller har gått ut. Be en administratör om en ny."),
-    413: _l("Det som skickades är större än 4 MB. Dela upp filen i flera mindre och försök igen."),
-    429: _l("För många misslyckade inloggningsförsök. Vänta en stund och försök igen."),
-    500: _l("Ett oväntat fel inträffade. Ingenting sparades. Försök igen om en stund."),
-}
-
-
-def error_page(error):
-    code = getattr(error, "code", 500) or 500
-    return render_template(
-        "error.html", code=code, title=ERROR_TITLES.get(code, "Fel"), text=ERROR_TEXTS.get(code, "")
-    ), code

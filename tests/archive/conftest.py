@@ -8,8 +8,9 @@ import pytest
 
 from tracker.archive.service import Rendered
 from tracker.organisations.models import Organisation
+from tracker.periods.models import PeriodState, ReportingPeriod
 from tracker.programs.models import Commitment, Program
-from tracker.reporting.models import PeriodState, ReportingPeriod, ReportState, ReportStatus, StatusReport
+from tracker.reporting.models import ReportState, ReportStatus, StatusReport
 
 
 def fake_rendered(text: str = "PDF") -> Rendered:

@@ -6,7 +6,7 @@ from sqlmodel import select
 from tracker.archive import jobs
 from tracker.archive.models import ArchivedDocument, DocumentKind, GenerationJob, JobState
 from tracker.audit.models import AuditEvent
-from tracker.reporting.models import PeriodState
+from tracker.periods.models import PeriodState
 
 
 def test_a_second_identical_request_while_one_waits_is_the_same_job(session, archive_setup, make_user):

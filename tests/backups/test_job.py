@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from tests.conftest import PG_URL
 from tracker.backups.jobs import POSTGRESQL_SUMMARY, nightly_backup
-from tracker.db import ENGINE_KEY, utcnow
+from tracker.clock import utcnow
+from tracker.db import ENGINE_KEY
 from tracker.organisations.models import Organisation
 from tracker.reporting.models import ReportState, ReportStatus, StatusReport
 

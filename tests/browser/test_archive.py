@@ -8,8 +8,9 @@ from tests.conftest import _HASH
 from tests.followup.conftest import put_report
 from tracker.accounts.models import Role, User
 from tracker.organisations.models import Organisation
+from tracker.periods.models import ReportingPeriod
 from tracker.programs.models import Commitment
-from tracker.reporting.models import ReportingPeriod, ReportStatus
+from tracker.reporting.models import ReportStatus
 
 
 @pytest.fixture

@@ -10,10 +10,12 @@ from sqlmodel import Session, select
 from tests.conftest import _HASH
 from tracker.accounts.models import Role, User, UserOrganisation
 from tracker.organisations.models import Organisation
+from tracker.periods.models import PeriodState
+from tracker.periods.service import get_period
 from tracker.programs.models import Commitment
 from tracker.reporting import editing
 from tracker.reporting import service as reporting
-from tracker.reporting.models import PeriodState, ReportState
+from tracker.reporting.models import ReportState
 
 
 def _add_user(session, role: Role, email: str, orgs=()) -> None:
@@ -28,7 +30,7 @@ def _add_user(session, role: Role, email: str, orgs=()) -> None:
 def open_tertial(live_app):
     """2025-T3 open for reporting; two Farsta contacts, a coordinator and a reader."""
     with Session(live_app.extensions["tracker.engine"]) as session:
-        period = reporting.get_period(session, "2025-T3")
+        period = get_period(session, "2025-T3")
         period.state = PeriodState.open
         session.add(period)
         farsta = session.exec(select(Organisation).where(Organisation.slug == "farsta")).one()
@@ -73,7 +75,7 @@ def test_contact_updates_three_commitments_inline_and_submits(page, new_page, li
     check_a11y(coordinator)
 
     with Session(live_app.extensions["tracker.engine"]) as session:
-        period = reporting.get_period(session, "2025-T3")
+        period = get_period(session, "2025-T3")
         saved = [reporting.get_report(session, cid, period.id) for cid in open_tertial[:3]]
         assert [(r.state, r.comment) for r in saved] == [(ReportState.submitted, t) for t in texts]
         assert all(len(reporting.report_versions(session, r.id)) == 2 for r in saved)
@@ -104,13 +106,13 @@ def test_two_people_editing_the_same_report_see_a_conflict(new_page, live_app, l
     check_a11y(bo)
 
     with Session(live_app.extensions["tracker.engine"]) as session:
-        report = reporting.get_report(session, target, reporting.get_period(session, "2025-T3").id)
+        report = reporting.get_report(session, target, get_period(session, "2025-T3").id)
         assert (report.comment, report.version) == ("Annas text", 1)  # not overwritten
 
     second.get_by_role("button", name="Spara utkast").click()  # now on top of version 1, knowingly
     expect(second.locator(".notice-saved")).to_be_visible()
     with Session(live_app.extensions["tracker.engine"]) as session:
-        report = reporting.get_report(session, target, reporting.get_period(session, "2025-T3").id)
+        report = reporting.get_report(session, target, get_period(session, "2025-T3").id)
         assert (report.comment, report.version) == ("Bos text", 2)
 
 

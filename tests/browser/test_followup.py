@@ -7,8 +7,9 @@ from sqlmodel import Session, select
 from tests.conftest import _HASH
 from tests.followup.conftest import put_report
 from tracker.accounts.models import Role, User
+from tracker.periods.models import ReportingPeriod
 from tracker.programs.models import Activity, Commitment
-from tracker.reporting.models import ReportingPeriod, ReportState, ReportStatus
+from tracker.reporting.models import ReportState, ReportStatus
 
 
 @pytest.fixture

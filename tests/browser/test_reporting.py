@@ -10,9 +10,11 @@ from sqlmodel import Session, select
 from tests.conftest import _HASH
 from tracker.accounts.models import Role, User, UserOrganisation
 from tracker.organisations.models import Organisation
+from tracker.periods.models import PeriodState
+from tracker.periods.service import get_period
 from tracker.reporting import editing
 from tracker.reporting import service as reporting
-from tracker.reporting.models import PeriodState, ReportState, ReportStatus, StatusReport
+from tracker.reporting.models import ReportState, ReportStatus, StatusReport
 
 EMAIL = "kontakt@example.se"
 
@@ -27,7 +29,7 @@ def in_chromium(page):
 def farsta_open(live_app):
     """Tertial 3 2025 open, a contact for Farsta, and Farsta's first commitment (id)."""
     with Session(live_app.extensions["tracker.engine"]) as session:
-        period = reporting.get_period(session, "2025-T3")
+        period = get_period(session, "2025-T3")
         period.state = PeriodState.open
         farsta = session.exec(select(Organisation).where(Organisation.slug == "farsta")).one()
         user = User(email=EMAIL, name="Kim Kontakt", role=Role.contact, password_hash=_HASH)
@@ -71,7 +73,7 @@ def test_contact_saves_a_draft_in_place_and_then_submits(in_chromium, live_app, 
 
     assert in_chromium(scenario) is True  # every step was swapped in place
     with Session(live_app.extensions["tracker.engine"]) as session:
-        report = reporting.get_report(session, farsta_open, reporting.get_period(session, "2025-T3").id)
+        report = reporting.get_report(session, farsta_open, get_period(session, "2025-T3").id)
         assert (report.version, report.state, report.comment) == (
             2, ReportState.submitted, "Försenat: ny upphandling.")
 
@@ -95,7 +97,7 @@ def test_submit_all_names_what_to_fix_and_submits_nothing(in_chromium, live_serv
 def test_copying_last_tertials_text_fills_the_form_and_flags_it(in_chromium, live_app, live_server, log_in_as,
                                                                 farsta_open):
     with Session(live_app.extensions["tracker.engine"]) as session:
-        session.add(StatusReport(commitment_id=farsta_open, period_id=reporting.get_period(session, "2025-T2").id,
+        session.add(StatusReport(commitment_id=farsta_open, period_id=get_period(session, "2025-T2").id,
                                  status=ReportStatus.in_progress, comment="Två grupper i gång.",
                                  next_steps="En till i höst.", state=ReportState.submitted))
         session.commit()
@@ -113,4 +115,4 @@ def test_copying_last_tertials_text_fills_the_form_and_flags_it(in_chromium, liv
 
     assert in_chromium(scenario).endswith("/mina-ataganden")
     with Session(live_app.extensions["tracker.engine"]) as session:
-        assert reporting.get_report(session, farsta_open, reporting.get_period(session, "2025-T3").id) is None
+        assert reporting.get_report(session, farsta_open, get_period(session, "2025-T3").id) is None

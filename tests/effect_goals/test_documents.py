@@ -20,10 +20,11 @@ from pypdf import PdfReader
 from sqlalchemy import event
 
 from tracker.accounts.models import Role
-from tracker.db import ENGINE_KEY, utcnow
+from tracker.clock import utcnow
+from tracker.db import ENGINE_KEY
 from tracker.effect_goals.models import EffectGoal, EffectGoalOrganisation, Measurement, TargetType
+from tracker.periods.models import PeriodState
 from tracker.programs.models import Commitment
-from tracker.reporting.models import PeriodState
 from tracker.reports import service as reports
 from tracker.reports.pdf import render_programme_report
 from tracker.reports.report import ReportKind

@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import event
 
 from tracker.accounts.models import Role
-from tracker.db import ENGINE_KEY, utcnow
+from tracker.clock import utcnow
+from tracker.db import ENGINE_KEY
+from tracker.periods.models import PeriodState
 from tracker.programs.models import Activity, Commitment, Goal
-from tracker.reporting.models import PeriodState, ReportState, ReportStatus, StatusReport, StatusReportVersion
+from tracker.reporting.models import ReportState, ReportStatus, StatusReport, StatusReportVersion
 
 PROGRAM = "program-mot-vald-2021-2025"
 

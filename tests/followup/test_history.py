@@ -8,7 +8,8 @@ import pytest
 from tracker.accounts.models import Role
 from tracker.audit.models import AuditEvent
 from tracker.followup.history import commitment_history
-from tracker.reporting.models import PeriodReopening, ReportState, ReportStatus, StatusReport, StatusReportVersion
+from tracker.periods.models import PeriodReopening
+from tracker.reporting.models import ReportState, ReportStatus, StatusReport, StatusReportVersion
 
 from .conftest import add_activity, commit_to, utc
 from .test_overview import text

@@ -10,7 +10,7 @@ import pytest
 from tracker.followup.filters import NOT_REPORTED, Filters
 from tracker.followup.overview import ActivityFollowup, build_overview
 from tracker.followup.service import choose_period
-from tracker.reporting.models import PeriodState
+from tracker.periods.models import PeriodState
 
 from .conftest import PROGRAM
 

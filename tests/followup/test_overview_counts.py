@@ -10,8 +10,8 @@ from sqlmodel import select
 from tracker.demo import service as demo
 from tracker.followup.filters import Filters
 from tracker.followup.overview import build_overview
+from tracker.periods.service import get_period
 from tracker.programs.models import Program
-from tracker.reporting import service as reporting
 
 FILTERS = [
     Filters(),
@@ -29,7 +29,7 @@ def test_database_counts_equal_row_counts(session, period_code):
     demo.generate(session, size=demo.SCALES["small"], today=date(2026, 11, 23))
     session.commit()
     program = session.exec(select(Program).where(Program.slug == "demo-small")).one()
-    period = reporting.get_period(session, period_code)
+    period = get_period(session, period_code)
     first_goal = build_overview(session, program=program, period=period, filters=Filters()).goal_choices[0]
     for filters in [*FILTERS, Filters(goal=first_goal.id, status="done")]:
         by_rows = build_overview(session, program=program, period=period, filters=filters)

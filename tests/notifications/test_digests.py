@@ -9,7 +9,8 @@ import pytest
 from tracker.accounts.models import Role
 from tracker.notifications import digests, jobs
 from tracker.notifications.models import EmailState, NotificationKind
-from tracker.reporting.models import PeriodState, ReportStatus
+from tracker.periods.models import PeriodState
+from tracker.reporting.models import ReportStatus
 
 from .factories import recorded, run, save, utc
 

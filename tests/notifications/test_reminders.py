@@ -11,8 +11,8 @@ from tracker.accounts.models import Role
 from tracker.db import ENGINE_KEY
 from tracker.notifications import jobs, reminders
 from tracker.notifications.models import EmailState, Notification, NotificationKind
+from tracker.periods.models import PeriodReopening, PeriodState
 from tracker.programs.models import Activity
-from tracker.reporting.models import PeriodReopening, PeriodState
 
 from .factories import recorded, run, save, utc
 

@@ -9,10 +9,11 @@ from tests.scorecards.conftest import counted_queries
 from tracker.accounts.access import ALL_ROLES, allow
 from tracker.accounts.models import Role
 from tracker.organisations import service
+from tracker.periods.models import PeriodState
 from tracker.programs import editing
 from tracker.programs import service as programs
 from tracker.programs.models import Activity, ActivityBase, Goal
-from tracker.reporting.models import PeriodState, ReportState, ReportStatus, StatusReport
+from tracker.reporting.models import ReportState, ReportStatus, StatusReport
 
 
 @pytest.fixture

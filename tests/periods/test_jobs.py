@@ -17,14 +17,13 @@ from tracker.archive import jobs as archive_jobs
 from tracker.archive.models import ArchivedDocument, DocumentKind, GenerationJob, JobState
 from tracker.audit.models import AuditEvent
 from tracker.audit.service import SYSTEM_ACTOR
-from tracker.db import utcnow
+from tracker.clock import utcnow
 from tracker.organisations.models import Organisation
 from tracker.periods import jobs
 from tracker.periods import service as periods
+from tracker.periods.models import PeriodState, ReportingPeriod
 from tracker.programs.models import Commitment
 from tracker.reporting import editing
-from tracker.reporting import service as reporting
-from tracker.reporting.models import PeriodState, ReportingPeriod
 from tracker.reporting.service import PeriodClosedError
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -50,7 +49,7 @@ def calendar(session, make_org, make_program, make_activity, make_commitment) ->
     """T1 and T2 2026 upcoming; Farsta and Bromma each have a commitment in a programme running in 2026."""
     tertials = {}
     for number, deadline in ((1, date(2026, 5, 15)), (2, date(2026, 9, 15))):
-        starts_on, ends_on = reporting.tertial_dates(2026, number)
+        starts_on, ends_on = periods.tertial_dates(2026, number)
         tertials[number] = ReportingPeriod(year=2026, number=number, starts_on=starts_on, ends_on=ends_on,
                                            deadline=deadline, state=PeriodState.upcoming)
         session.add(tertials[number])

@@ -11,10 +11,11 @@ from sqlmodel import select
 
 from tracker.accounts.models import Role
 from tracker.audit.models import AuditEvent
-from tracker.db import utcnow
+from tracker.clock import utcnow
 from tracker.periods import service
+from tracker.periods.models import PeriodReopening, PeriodState, ReportingPeriod
 from tracker.reporting import service as reporting
-from tracker.reporting.models import PeriodReopening, PeriodState, ReportingPeriod, ReportStatus, StatusReportContent
+from tracker.reporting.models import ReportStatus, StatusReportContent
 
 HX_PANEL = {"HX-Request": "true", "HX-Target": "period-panel"}
 
@@ -325,7 +326,7 @@ def test_closing_a_reopening_stops_the_organisation_reporting(client, login, cal
     assert "Återöppningen av Tertial 3 2023 för Farsta är stängd." in text(response.get_data(as_text=True))
     session.expire_all()
     assert session.get(PeriodReopening, reopening.id).closed_by_id == coordinator.id
-    assert not reporting.period_open_for(session, fresh(session, periods["2023-T3"]), farsta.id)
+    assert not service.period_open_for(session, fresh(session, periods["2023-T3"]), farsta.id)
     assert audit_events(session, "period.reopening_closed")[-1].changes["before"]["closed_at"] is None
     again = client.post(f"/tertialer/2023-T3/ateroppna/{reopening.id}/stang")
     assert again.status_code == 409 and "redan stängd" in text(again.get_data(as_text=True))
@@ -348,7 +349,7 @@ def test_opening_a_closed_tertial_for_everyone_closes_its_reopenings(session, ca
     service.close_period(session, period=closed, actor=coordinator, confirmed=True)
     session.commit()
 
-    assert not reporting.period_open_for(session, closed, farsta.id)
+    assert not service.period_open_for(session, closed, farsta.id)
     assert [e.action for e in audit_events(session, "period.reopening_closed")] == ["period.reopening_closed"]
 
 

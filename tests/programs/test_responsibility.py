@@ -6,9 +6,10 @@ from sqlmodel import select
 
 from tracker.accounts.models import Role
 from tracker.audit.models import AuditEvent
+from tracker.periods.models import PeriodState
 from tracker.programs import service
 from tracker.programs.models import ActivityBase, Commitment, Goal
-from tracker.reporting.models import PeriodState, ReportState, ReportStatus, StatusReport
+from tracker.reporting.models import ReportState, ReportStatus, StatusReport
 
 HTMX = {"HX-Request": "true"}
 

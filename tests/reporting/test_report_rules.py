@@ -4,15 +4,10 @@ from __future__ import annotations
 import pytest
 
 from tracker.accounts.models import Role
+from tracker.periods.models import PeriodReopening, PeriodState
 from tracker.reporting import editing
 from tracker.reporting import service as reporting
-from tracker.reporting.models import (
-    PeriodReopening,
-    PeriodState,
-    ReportState,
-    ReportStatus,
-    StatusReportContent,
-)
+from tracker.reporting.models import ReportState, ReportStatus, StatusReportContent
 from tracker.reporting.rules import InvalidReportError, read_report, validate_report
 
 

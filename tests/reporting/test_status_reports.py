@@ -11,15 +11,11 @@ from sqlmodel import select
 from tracker.accounts.models import Role, User
 from tracker.audit.models import AuditEvent
 from tracker.audit.service import AppendOnlyError
+from tracker.periods.models import PeriodState
+from tracker.periods.service import parse_period_code, tertial_dates, tertials_between
 from tracker.programs.models import Commitment
 from tracker.reporting import service as reporting
-from tracker.reporting.models import (
-    PeriodState,
-    ReportState,
-    ReportStatus,
-    StatusReportContent,
-    StatusReportVersion,
-)
+from tracker.reporting.models import ReportState, ReportStatus, StatusReportContent, StatusReportVersion
 
 
 @pytest.fixture
@@ -135,10 +131,10 @@ def test_commitment_is_unique_per_activity_and_organisation(session, make_org, m
 
 
 def test_period_codes_and_dates():
-    assert reporting.parse_period_code("2023-T2") == (2023, 2)
+    assert parse_period_code("2023-T2") == (2023, 2)
     with pytest.raises(ValueError, match="ogiltig tertial"):
-        reporting.parse_period_code("2023-T4")
-    start, end = reporting.tertial_dates(2024, 1)
+        parse_period_code("2023-T4")
+    start, end = tertial_dates(2024, 1)
     assert (start.isoformat(), end.isoformat()) == ("2024-01-01", "2024-04-30")
-    assert reporting.tertial_dates(2024, 3)[1].isoformat() == "2024-12-31"
-    assert reporting.tertials_between((2021, 3), (2022, 2)) == [(2021, 3), (2022, 1), (2022, 2)]
+    assert tertial_dates(2024, 3)[1].isoformat() == "2024-12-31"
+    assert tertials_between((2021, 3), (2022, 2)) == [(2021, 3), (2022, 1), (2022, 2)]

@@ -10,17 +10,11 @@ from sqlmodel import func, select
 
 from tracker.accounts.models import Role
 from tracker.organisations.models import Organisation
+from tracker.periods.models import PeriodReopening, PeriodState
+from tracker.periods.service import get_period, previous_period
 from tracker.programs.models import Activity, Commitment, Goal
 from tracker.reporting import service as reporting
-from tracker.reporting.models import (
-    PeriodReopening,
-    PeriodState,
-    ReportState,
-    ReportStatus,
-    StatusReport,
-    StatusReportContent,
-    StatusReportVersion,
-)
+from tracker.reporting.models import ReportState, ReportStatus, StatusReport, StatusReportContent, StatusReportVersion
 
 PERIOD = "2024-T1"
 
@@ -88,7 +82,7 @@ def error_beside(html: str, commitment, field: str) -> str:
 # Mina åtaganden
 
 def _open(seeded, code):
-    period = reporting.get_period(seeded, code)
+    period = get_period(seeded, code)
     period.state = PeriodState.open
     seeded.add(period)
     return period
@@ -103,7 +97,7 @@ def test_contact_sees_own_commitments_by_goal_with_last_tertials_report(seeded, 
         .order_by(Goal.position, Goal.number, Activity.position, Activity.id)
     ).all()
     first = rows[0][0]
-    seeded.add(StatusReport(commitment_id=first.id, period_id=reporting.previous_period(seeded, period).id,
+    seeded.add(StatusReport(commitment_id=first.id, period_id=previous_period(seeded, period).id,
                             status=ReportStatus.done, comment="Klart i våras.", state=ReportState.submitted))
     not_farstas = seeded.exec(select(Activity).where(
         Activity.id.not_in(select(Commitment.activity_id).where(Commitment.organisation_id == org.id)))).first()

@@ -14,16 +14,10 @@ import pytest
 
 from tracker.audit.models import AuditEvent
 from tracker.organisations.models import Organisation
+from tracker.periods.models import PeriodState, ReportingPeriod
+from tracker.periods.service import tertial_dates
 from tracker.programs.models import Activity, Commitment, Goal, Program
-from tracker.reporting.models import (
-    PeriodState,
-    ReportingPeriod,
-    ReportState,
-    ReportStatus,
-    StatusReport,
-    StatusReportVersion,
-)
-from tracker.reporting.service import tertial_dates
+from tracker.reporting.models import ReportState, ReportStatus, StatusReport, StatusReportVersion
 
 DEADLINES = {1: (0, 5, 15), 2: (0, 9, 15), 3: (1, 1, 31)}  # years after, month, day
 SCRIPT = "<script>alert('x')</script> Vakanser kvarstår"

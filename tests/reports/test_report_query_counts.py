@@ -10,10 +10,11 @@ from tests.reports.conftest import add_period, add_report, at, draft, submitted
 from tracker.accounts.models import Role
 from tracker.audit.models import AuditEvent
 from tracker.db import ENGINE_KEY
+from tracker.periods.models import PeriodState
+from tracker.periods.service import tertials_between
 from tracker.programs.models import Activity, Commitment, Goal
 from tracker.programs.service import get_program
-from tracker.reporting.models import PeriodState, ReportStatus
-from tracker.reporting.service import tertials_between
+from tracker.reporting.models import ReportStatus
 from tracker.reports import service
 
 STATUSES = list(ReportStatus)

@@ -15,7 +15,8 @@ from sqlmodel import Session, select
 from tests.conftest import PG_URL
 from tracker.accounts.models import Role
 from tracker.audit.models import AuditEvent
-from tracker.db import ENGINE_KEY, utcnow
+from tracker.clock import utcnow
+from tracker.db import ENGINE_KEY
 from tracker.scheduler import registry, runner, runs
 from tracker.scheduler.lock import SchedulerLock, lock_file_for
 from tracker.scheduler.models import JobRun, RunOutcome, RunTrigger

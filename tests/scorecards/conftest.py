@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import event
 
 from tracker.organisations.models import Organisation
+from tracker.periods.models import PeriodState, ReportingPeriod
 from tracker.programs import service as programs
 from tracker.programs.models import ActivityBase, Commitment, Goal, Program
-from tracker.reporting.models import PeriodState, ReportingPeriod, ReportState, ReportStatus, StatusReport
+from tracker.reporting.models import ReportState, ReportStatus, StatusReport
 
 CODES = ["2022-T1", "2022-T2", "2022-T3", "2023-T1", "2023-T2", "2023-T3", "2024-T1", "2024-T2"]
 

@@ -10,7 +10,8 @@ from pypdf import PdfReader
 
 from tracker import pdfkit
 from tracker.accounts.models import Role
-from tracker.reporting.models import PeriodState, ReportStatus
+from tracker.periods.models import PeriodState
+from tracker.reporting.models import ReportStatus
 from tracker.scorecards import service
 from tracker.scorecards.pdf import render_scorecard
 from tracker.scorecards.service import (

@@ -10,6 +10,7 @@ from sqlmodel import func, select
 from tests.conftest import SEED_DIR
 from tracker.audit.models import AuditEvent
 from tracker.organisations.models import Organisation, OrgKind
+from tracker.periods.models import PeriodState, ReportingPeriod
 from tracker.programs.models import (
     Activity,
     ActivityPartner,
@@ -20,7 +21,6 @@ from tracker.programs.models import (
     Program,
     TargetGroup,
 )
-from tracker.reporting.models import PeriodState, ReportingPeriod
 from tracker.seeding import service as seeding
 
 DISTRICTS = [

@@ -3,18 +3,22 @@
 Views are marked with `@allow(...)`. A `before_request` hook checks the mark
 for every request, so a route without one answers 403 (and the route × role
 matrix test fails). Checks that depend on the object (a contact and another
-organisation's commitment) are made in services with `check_org`.
+organisation's commitment) are the plain functions below, taking the session and the user, so
+that views, services, jobs and imports ask the same rule.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, request
 from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session
 
-from tracker.accounts.models import Role, User
+from tracker.accounts.models import Role
 from tracker.accounts.service import organisation_ids
-from tracker.db import get_session
 
 PUBLIC = "public"
 ALL_ROLES = frozenset(Role)
@@ -24,6 +28,7 @@ ADMINS = frozenset({Role.admin})
 REPORTERS = frozenset({Role.coordinator, Role.contact})
 # Endpoints that Flask or extensions add; all are public.
 PUBLIC_ENDPOINTS = {"static"}
+_CACHE = "tracker.organisation_ids"
 
 
 class PermissionDenied(Exception):
@@ -71,41 +76,45 @@ def _enforce():
     return None
 
 
-def org_ids_of(user: User) -> frozenset[int]:
-    """The organisations a contact reports for (read once per request)."""
-    cache = g.setdefault("org_ids_by_user", {})
+def organisation_ids_of(session: Session, user: Any) -> frozenset[int]:
+    """The organisations a contact reports for, as this session's transaction sees them (read once in it)."""
+    if getattr(user, "id", None) is None:
+        return frozenset()
+    cache = session.info.setdefault(_CACHE, {})
     if user.id not in cache:
-        cache[user.id] = frozenset(organisation_ids(get_session(), user))
+        cache[user.id] = frozenset(organisation_ids(session, user))
     return cache[user.id]
 
 
-def can_see_org(user: User, organisation_id: int) -> bool:
-    return user.role != Role.contact or organisation_id in org_ids_of(user)
+def may_see_org(session: Session, user: Any, organisation_id: int) -> bool:
+    """Everyone but a contact sees every organisation; a contact sees their own."""
+    role = getattr(user, "role", None)
+    return role is not None and (role != Role.contact or organisation_id in organisation_ids_of(session, user))
 
 
-def can_report_for(user: User, organisation_id: int) -> bool:
-    if user.role == Role.coordinator:
+def may_report_for(session: Session, user: Any, organisation_id: int) -> bool:
+    """Coordinators report for every organisation, contacts for their own, nobody else at all."""
+    role = getattr(user, "role", None)
+    if role == Role.coordinator:
         return True
-    return user.role == Role.contact and organisation_id in org_ids_of(user)
+    return role == Role.contact and organisation_id in organisation_ids_of(session, user)
 
 
-def check_org(user: User, organisation_id: int, *, report: bool = False) -> None:
+def check_org(session: Session, user: Any, organisation_id: int, *, report: bool = False) -> None:
     """Raise PermissionDenied unless the user may see (or report for) the organisation."""
-    ok = can_report_for(user, organisation_id) if report else can_see_org(user, organisation_id)
-    if not ok:
-        raise PermissionDenied(f"user {user.id} and organisation {organisation_id}")
+    allowed = may_report_for if report else may_see_org
+    if not allowed(session, user, organisation_id):
+        raise PermissionDenied(f"user {getattr(user, 'id', None)} and organisation {organisation_id}")
+
+
+@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_organisations(session: OrmSession) -> None:
+    # A later transaction may see other memberships: read them again there.
+    session.info.pop(_CACHE, None)
 
 
 def init_app(app: Flask) -> None:
     import tracker.accounts.login  # noqa: F401  (registers the user loader)
 
     app.before_request(_enforce)
-    app.register_error_handler(PermissionDenied, _forbidden)
-
-
-def _forbidden(_error: PermissionDenied):
-    from werkzeug.exceptions import Forbidden
-
-    from tracker.web import error_page
-
-    return error_page(Forbidden())

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import make_response, request, url_for
 
-from tracker import login_manager
 from tracker.accounts.models import User
 from tracker.db import get_session
+from tracker.extensions import login_manager
 
 
 @login_manager.user_loader

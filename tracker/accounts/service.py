@@ -1,6 +1,7 @@
 """Creating users and checking passwords (argon2)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -11,7 +12,7 @@ from sqlmodel import Session, select
 
 from tracker.accounts.models import Role, User, UserCreate, UserOrganisation
 from tracker.audit import service as audit
-from tracker.db import utcnow
+from tracker.clock import utcnow
 from tracker.organisations.models import Organisation
 
 _hasher = PasswordHasher()
@@ -185,3 +186,11 @@ def list_users(session: Session) -> list[tuple[User, list[Organisation]]]:
 
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt="tracker-invitation")
+
+
+def user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """The names of the users who saved or submitted reports."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(session.exec(select(User.id, User.name).where(User.id.in_(wanted))).all())

@@ -9,12 +9,12 @@ from flask_login import current_user, login_user, logout_user
 from sqlmodel import select
 from wtforms.fields.choices import SelectChoice
 
-from tracker import limiter
 from tracker.accounts import service
 from tracker.accounts.access import ADMINS, ALL_ROLES, PUBLIC, allow
 from tracker.accounts.forms import LoginForm, SetPasswordForm, UserForm
 from tracker.accounts.models import Role, User
 from tracker.db import get_session
+from tracker.extensions import limiter
 from tracker.organisations.models import Organisation
 
 bp = Blueprint("accounts", __name__)
@@ -42,7 +42,7 @@ def safe_next(target: str | None) -> str:
     endpoint = LANDING.get(current_user.role) if current_user.is_authenticated else None
     if endpoint and endpoint in current_app.view_functions:
         return url_for(endpoint)
-    return url_for("index")
+    return url_for("home.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

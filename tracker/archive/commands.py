@@ -16,9 +16,9 @@ from tracker.archive.models import DocumentKind
 from tracker.archive.service import Subject
 from tracker.db import get_session
 from tracker.organisations.models import Organisation
+from tracker.periods.models import PeriodState, ReportingPeriod
+from tracker.periods.service import get_period
 from tracker.programs.models import Program
-from tracker.reporting import service as reporting
-from tracker.reporting.models import PeriodState, ReportingPeriod
 
 scorecards_cli = AppGroup("scorecards", help="Styrkort (PDF) per organisation och tertial.")
 reports_cli = AppGroup("reports", help="Halvtidsrapport och årlig sammanställning (PDF) per program.")
@@ -80,7 +80,7 @@ def generate_annual(year: int, program_slug: str | None) -> None:
 
 def _begun_period(session: Session, code: str) -> ReportingPeriod:
     try:
-        period = reporting.get_period(session, code)
+        period = get_period(session, code)
     except ValueError:
         raise click.ClickException(f"{code!r} är ingen tertial; skriv till exempel 2023-T2.") from None
     if period is None:

@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from tracker.organisations.models import Organisation
+from tracker.periods.models import ReportingPeriod
 from tracker.programs.models import Program
-from tracker.reporting.models import ReportingPeriod
 
 
 class ScorecardRequestForm(FlaskForm):

@@ -21,11 +21,13 @@ from sqlmodel import Session, and_, or_, select
 from tracker.archive import service as archive
 from tracker.archive.models import ArchivedDocument, DocumentKind
 from tracker.archive.service import Rendered, Subject
-from tracker.db import make_engine, utcnow
+from tracker.clock import utcnow
+from tracker.db import make_engine
 from tracker.effect_goals.models import EffectGoal, EffectGoalOrganisation
 from tracker.organisations.models import Organisation
+from tracker.periods.models import ReportingPeriod
 from tracker.programs.models import Activity, Commitment, Goal, Program
-from tracker.reporting.models import ReportingPeriod, ReportState, StatusReport
+from tracker.reporting.models import ReportState, StatusReport
 
 _PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 

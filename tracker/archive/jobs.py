@@ -19,10 +19,11 @@ from tracker.archive import generation
 from tracker.archive.models import ArchivedDocument, DocumentKind, GenerationJob, JobState
 from tracker.archive.service import Subject
 from tracker.audit import service as audit
-from tracker.db import ENGINE_KEY, utcnow
+from tracker.clock import utcnow
+from tracker.db import ENGINE_KEY
 from tracker.organisations.models import Organisation
+from tracker.periods.models import ReportingPeriod
 from tracker.programs.models import Program
-from tracker.reporting.models import ReportingPeriod
 
 
 def request_job(session: Session, *, kind: DocumentKind, period: ReportingPeriod, program: Program | None = None,

@@ -7,8 +7,8 @@ from sqlmodel import Session, func, select
 
 from tracker.archive.models import ArchivedDocument, DocumentKind
 from tracker.organisations.models import Organisation
+from tracker.periods.models import ReportingPeriod
 from tracker.programs.models import Program
-from tracker.reporting.models import ReportingPeriod
 
 TERTIALS_PER_PAGE = 4
 

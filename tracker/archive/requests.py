@@ -10,11 +10,11 @@ from sqlmodel import Session, select
 from tracker.accounts.models import User
 from tracker.archive import jobs
 from tracker.archive.models import DOCUMENT_KIND_LABELS, ArchivedDocument, DocumentKind, GenerationJob, JobState
-from tracker.db import utcnow
+from tracker.clock import utcnow
 from tracker.organisations.models import Organisation
+from tracker.periods.models import PeriodState, ReportingPeriod
+from tracker.periods.service import get_period, list_periods
 from tracker.programs.models import Program
-from tracker.reporting import service as reporting
-from tracker.reporting.models import PeriodState, ReportingPeriod
 
 RECENT_JOBS = 10
 
@@ -37,7 +37,7 @@ class FormChoices:
 
 def form_choices(session: Session) -> FormChoices:
     """Tertials that have begun (newest first), active organisations, programmes and their years."""
-    periods = [p for p in reversed(reporting.list_periods(session)) if p.state != PeriodState.upcoming]
+    periods = [p for p in reversed(list_periods(session)) if p.state != PeriodState.upcoming]
     programs = list(session.exec(select(Program).order_by(Program.start_year, Program.name)))
     years = sorted({p.year for p in periods
                     if any(pr.start_year <= p.year <= pr.end_year for pr in programs)}, reverse=True)
@@ -84,7 +84,7 @@ def resolve_annual(session: Session, *, program_slug: str | None, year: str | No
 
 def _begun_period(session: Session, code: str | None) -> ReportingPeriod:
     try:
-        period = reporting.get_period(session, code or "")
+        period = get_period(session, code or "")
     except ValueError:
         period = None
     if period is None:

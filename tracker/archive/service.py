@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from tracker.archive.models import ArchivedDocument, DocumentKind
-from tracker.db import utcnow
+from tracker.clock import utcnow
 
 VERSIONS_FOLDER = "versioner"
 MIDTERM_NAME = "halvtidsrapport"

@@ -13,8 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from tracker import htmx
-from tracker.accounts.access import COORDINATORS, READERS, allow, org_ids_of
+from tracker.accounts.access import COORDINATORS, READERS, allow, organisation_ids_of
 from tracker.accounts.models import Role
 from tracker.archive import jobs, listing
 from tracker.archive import service as archive
@@ -30,6 +29,7 @@ from tracker.archive.requests import (
     resolve_scorecards,
 )
 from tracker.db import get_session
+from tracker.extensions import htmx
 
 bp = Blueprint("archive", __name__, url_prefix="/arkiv")
 
@@ -43,7 +43,7 @@ JOB = "archive/job.html"
 def index():
     """List the archived styrkort and reports by tertial, newest first."""
     page = request.args.get("sida", 1, type=int)
-    own = org_ids_of(current_user) if current_user.role == Role.contact else None
+    own = organisation_ids_of(get_session(), current_user) if current_user.role == Role.contact else None
     session = get_session()
     return render_template("archive/index.html", archive=listing.archive_page(session, organisation_ids=own, page=page),
                            can_generate=current_user.role in COORDINATORS,
@@ -56,7 +56,7 @@ def download(document_id: int):
     """Send one archived version, exactly as it was generated."""
     document = archive.get(get_session(), document_id) or abort(404)
     if current_user.role == Role.contact and (
-            document.kind != DocumentKind.scorecard or document.organisation_id not in org_ids_of(current_user)):
+            document.kind != DocumentKind.scorecard or document.organisation_id not in organisation_ids_of(get_session(), current_user)):
         abort(403)
     try:
         data = archive.read(current_app.config["SCORECARD_DIR"], document)

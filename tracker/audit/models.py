@@ -7,7 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from tracker.db import UTCDateTime, utcnow
+from tracker.clock import utcnow
+from tracker.db import UTCDateTime
 
 
 class AuditEvent(SQLModel, table=True):

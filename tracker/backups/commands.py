@@ -1,13 +1,13 @@
 """`tracker backup` and `tracker restore`: the SQLite database to and from the backups folder."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from tracker import clock
 from tracker.backups import service as backups
 from tracker.db import get_engine
 
@@ -23,7 +23,7 @@ def backup_command(directory: Path | None, keep: int | None) -> None:
     try:
         path = backups.backup_sqlite(
             get_engine(), directory or current_app.config["BACKUP_DIR"],
-            now=datetime.now(UTC), keep=keep or current_app.config["BACKUP_KEEP"])
+            now=clock.utcnow(), keep=keep or current_app.config["BACKUP_KEEP"])
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(str(path))
@@ -44,7 +44,7 @@ def restore_command(backup: Path, yes: bool) -> None:
         click.confirm(f"Ersätta {target} med {backup}? Appen måste vara stoppad", abort=True)
     get_engine().dispose()  # no pooled connection of ours holds the old file open
     try:
-        result = backups.restore_sqlite(url, backup, now=datetime.now(UTC))
+        result = backups.restore_sqlite(url, backup, now=clock.utcnow())
     except backups.BackupError as error:
         raise click.ClickException(f"Ingenting återställdes. {error}") from None
     finally:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from tracker.backups import service as backups
-from tracker.db import local_day
+from tracker.clock import local_day
 
 POSTGRESQL_SUMMARY = ("Ingen säkerhetskopia gjordes: PostgreSQL säkerhetskopieras med pg_dump utanför tracker "
                       "(se README, avsnittet Backups).")

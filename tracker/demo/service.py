@@ -13,19 +13,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from tracker import clock
 from tracker.accounts import service as accounts
 from tracker.accounts.models import Role, User, UserCreate
 from tracker.organisations.models import Organisation, OrgKind
+from tracker.periods.models import ReportingPeriod
+from tracker.periods.service import Deadline, build_period
 from tracker.programs.models import Activity, Commitment, Goal, Program, ProgramKind
 from tracker.programs.timeframe import parse_time_frame
-from tracker.reporting import service as reporting
-from tracker.reporting.models import (
-    ReportingPeriod,
-    ReportState,
-    ReportStatus,
-    StatusReport,
-    StatusReportVersion,
-)
+from tracker.reporting.models import ReportState, ReportStatus, StatusReport, StatusReportVersion
 
 BATCH = 2000
 DEMO_PASSWORD = "demo-lösenord-2021"  # development only; printed by `make run`
@@ -116,12 +112,12 @@ def _ensure_periods(session: Session, today: date, count: int) -> list[Reporting
         year, number = (year - 1, 3) if number == 1 else (year, number - 1)
     codes.reverse()
     existing = {(p.year, p.number): p for p in session.exec(select(ReportingPeriod))}
-    deadlines = {1: reporting.Deadline(5, 15), 2: reporting.Deadline(9, 15), 3: reporting.Deadline(1, 31, True)}
+    deadlines = {1: Deadline(5, 15), 2: Deadline(9, 15), 3: Deadline(1, 31, True)}
     out = []
     for year, number in codes:
         period = existing.get((year, number))
         if period is None:
-            period = reporting.build_period(year, number, deadlines[number], today)
+            period = build_period(year, number, deadlines[number], today)
             session.add(period)
         out.append(period)
     session.flush()
@@ -162,7 +158,7 @@ def _insert_commitments(session, activity_ids, org_ids, size: Scale, rng: random
     per = min(size.commitments_per_activity, len(org_ids))
     rows = [
         {"activity_id": activity_id, "organisation_id": org_id, "active": True,
-         "created_at": datetime.now(UTC)}
+         "created_at": clock.utcnow()}
         for activity_id in activity_ids for org_id in rng.sample(org_ids, per)
     ]
     return _insert_returning(session, Commitment, rows)
@@ -171,7 +167,7 @@ def _insert_commitments(session, activity_ids, org_ids, size: Scale, rng: random
 def _insert_reports(session, period: ReportingPeriod, commitment_ids, rng: random.Random, *, latest: bool) -> int:
     statuses, weights = zip(*STATUS_WEIGHTS, strict=True)
     saved = min(datetime.combine(min(period.deadline, period.ends_on + timedelta(days=20)), time(10), UTC),
-                datetime.now(UTC))  # the open tertial's reports were saved before now
+                clock.utcnow())  # the open tertial's reports were saved before now
     rows = []
     for commitment_id in commitment_ids:
         if rng.random() < (0.3 if latest else 0.08):

@@ -7,16 +7,17 @@ not only in the views, because the import in `exchange` saves too.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from annotated_types import MaxLen
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from tracker.accounts.models import Role, UserOrganisation
+from tracker import clock
+from tracker.accounts.access import may_report_for
+from tracker.accounts.models import Role
 from tracker.audit import service as audit
-from tracker.db import utcnow
+from tracker.clock import utcnow
 from tracker.effect_goals.models import (
     EffectGoal,
     EffectGoalOrganisation,
@@ -99,7 +100,7 @@ def check_year(program: Program, year: int) -> None:
     if not program.start_year <= year <= program.end_year:
         raise MeasurementError({"year": _("Välj ett år från %(first)s till %(last)s, programmets år.",
                                           first=program.start_year, last=program.end_year)})
-    if year > date.today().year:
+    if year > clock.today().year:
         raise MeasurementError({"year": _("Året %(year)s har inte börjat än.", year=year)})
 
 
@@ -108,23 +109,10 @@ def read_year(program: Program | None, raw: Any) -> int:
     text = str(raw if raw is not None else "").strip()
     if not (len(text) == 4 and text.isascii() and text.isdigit()):
         raise MeasurementError({"year": _("Skriv året med fyra siffror, till exempel %(example)s.",
-                                          example=date.today().year - 1)})
+                                          example=clock.today().year - 1)})
     if program is not None:
         check_year(program, int(text))
     return int(text)
-
-
-def may_report_for(session: Session, actor: Any, organisation_id: int) -> bool:
-    """Coordinators report for every organisation, contacts for their own, nobody else at all."""
-    role = getattr(actor, "role", None)
-    if role == Role.coordinator:
-        return True
-    # Read through the caller's session, not the request's cache (`access.org_ids_of`): the import and
-    # the CLI call this too, and a contact's organisations must be the ones this transaction sees.
-    return role == Role.contact and session.exec(
-        select(UserOrganisation.organisation_id).where(
-            UserOrganisation.user_id == actor.id, UserOrganisation.organisation_id == organisation_id)
-    ).first() is not None
 
 
 def is_responsible(session: Session, goal: EffectGoal, organisation_id: int) -> bool:

@@ -10,7 +10,6 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
-from datetime import date
 from pathlib import PurePath
 from typing import Any
 
@@ -20,6 +19,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from sqlmodel import Session, col, select
 
+from tracker import clock
 from tracker.accounts.models import Role
 from tracker.accounts.service import organisation_ids as organisation_ids_of
 from tracker.audit import service as audit
@@ -88,7 +88,7 @@ def export_table(session: Session, *, year: int | None, threshold: int | None,
     rows: list[list] = [list(HEADERS)]
     for goal, program in goals:
         if year is None:
-            years = range(program.start_year, min(program.end_year, date.today().year) + 1)
+            years = range(program.start_year, min(program.end_year, clock.today().year) + 1)
         else:
             years = [year] if program.start_year <= year <= program.end_year else []
         for organisation in responsible.get(goal.id, []):

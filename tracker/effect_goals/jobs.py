@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from tracker.db import local_day
+from tracker.clock import local_day
 from tracker.effect_goals.models import EffectGoal
 from tracker.effect_goals.reminders import Reminder, collection_reminders
 from tracker.notifications.jobs import counted

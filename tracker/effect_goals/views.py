@@ -7,7 +7,6 @@ told apart by `htmx.target`, get the component that replaces itself.
 """
 from __future__ import annotations
 
-from datetime import date
 from itertools import groupby
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -16,18 +15,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from tracker import htmx
-from tracker.accounts.access import COORDINATORS, READERS, REPORTERS, allow, check_org, org_ids_of
+from tracker import clock
+from tracker.accounts.access import COORDINATORS, READERS, REPORTERS, allow, check_org, organisation_ids_of
 from tracker.accounts.models import Role
+from tracker.accounts.service import user_names
 from tracker.db import get_session
 from tracker.effect_goals import display, editing, exchange, forms, pages, service
 from tracker.effect_goals.forms import MeasurementEditor, Notice
 from tracker.effect_goals.models import EffectGoal, Measurement
+from tracker.extensions import htmx
 from tracker.organisations import service as organisations
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Program
 from tracker.reporting.forms import parse_version
-from tracker.reporting.service import user_names
 
 bp = Blueprint("effect_goals", __name__, url_prefix="/effektmal")
 
@@ -45,7 +45,7 @@ EXPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadshe
 def index():
     """Show every effect goal with the city's result per year, grouped by programme."""
     session, viewer = get_session(), _viewer()
-    results = service.goal_results(session, service.list_goals(session), today=date.today())
+    results = service.goal_results(session, service.list_goals(session), today=clock.today())
     views = [pages.goal_view(r, viewer) for r in results]
     programs = [(program, list(group)) for program, group in groupby(views, key=lambda v: v.results.program)]
     responsible = sorted({row.organisation.id: row.organisation for r in results for row in r.organisations}.values(),
@@ -53,7 +53,7 @@ def index():
     years = sorted({year for r in results for year in r.years})
     return render_template(
         "effect_goals/index.html", programs=programs, organisations=responsible, years=years,
-        mine=[o for o in responsible if o.id in viewer.own], default_year=forms.default_year(years, date.today().year),
+        mine=[o for o in responsible if o.id in viewer.own], default_year=forms.default_year(years, clock.today().year),
         coordinator=current_user.role == Role.coordinator,
     )
 
@@ -205,7 +205,7 @@ def import_upload():
 
 def _viewer() -> pages.Viewer:
     threshold = current_app.config["EFFECT_GOAL_MASK_THRESHOLD"]
-    own = org_ids_of(current_user) if current_user.role == Role.contact else frozenset()
+    own = organisation_ids_of(get_session(), current_user) if current_user.role == Role.contact else frozenset()
     return pages.Viewer(threshold, exact_everywhere=current_user.role == Role.coordinator, own=own)
 
 
@@ -219,7 +219,7 @@ def _goal_or_404(goal_id: int) -> tuple[EffectGoal, Program]:
 
 def _organisation_or_404(slug: str) -> Organisation:
     organisation = organisations.get_by_slug(get_session(), slug) or abort(404)
-    check_org(current_user, organisation.id, report=True)
+    check_org(get_session(), current_user, organisation.id, report=True)
     return organisation
 
 
@@ -237,7 +237,7 @@ def _wants(target: str) -> bool:
 # Answering
 
 def _goal_page(goal: EffectGoal, program: Program, *, status: int = 200, baseline: dict | None = None):
-    results = service.goal_results(get_session(), [(goal, program)], today=date.today())[0]
+    results = service.goal_results(get_session(), [(goal, program)], today=clock.today())[0]
     context = {"view": pages.goal_view(results, _viewer()), "program": program, "results_id": RESULTS_ID,
                "baseline": baseline or {}, "coordinator": current_user.role == Role.coordinator,
                "baseline_years": range(program.start_year, program.end_year + 1)}
@@ -248,7 +248,7 @@ def _goal_page(goal: EffectGoal, program: Program, *, status: int = 200, baselin
 
 def _input_page(organisation: Organisation, year: int, *, override: MeasurementEditor | None = None,
                 status: int = 200):
-    session, today = get_session(), date.today()
+    session, today = get_session(), clock.today()
     goals = service.goals_of_organisation(session, organisation.id)
     years = sorted({y for _goal, program in goals for y in service.follow_up_years(program, today)})
     open_goals = [(g, p) for g, p in goals if year in service.follow_up_years(p, today)]
@@ -277,7 +277,7 @@ def _answer(editor: MeasurementEditor, status: int, announcement: str):
 def _export(kind: str):
     session, viewer = get_session(), _viewer()
     try:
-        year = forms.parse_year(request.args.get("ar")) or date.today().year - 1
+        year = forms.parse_year(request.args.get("ar")) or clock.today().year - 1
     except ValueError:
         abort(400)
     if current_user.role == Role.contact:  # their own organisations' rows, exact, as on their input pages
@@ -285,7 +285,7 @@ def _export(kind: str):
     else:
         rows = exchange.export_table(session, year=year, threshold=viewer.city)
         if viewer.city is not None:
-            results = service.goal_results(session, service.list_goals(session), today=date.today())
+            results = service.goal_results(session, service.list_goals(session), today=clock.today())
             rows = pages.withhold_in_export(rows, results, viewer)
     exact = current_user.role == Role.contact or viewer.city is None
     data = (exchange.to_xlsx(rows, method=display.method_lines(None if exact else viewer.city)) if kind == "xlsx"

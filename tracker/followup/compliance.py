@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from sqlmodel import Session, func, select
 
 from tracker.accounts.models import Role, User, UserOrganisation
+from tracker.accounts.service import user_names
 from tracker.organisations.models import Organisation
+from tracker.periods.models import ReportingPeriod
 from tracker.programs.models import Activity, Commitment
-from tracker.reporting.models import ReportingPeriod, ReportState, StatusReport, StatusReportVersion
-from tracker.reporting.service import user_names
+from tracker.reporting.models import ReportState, StatusReport, StatusReportVersion
 
 
 @dataclass

@@ -12,19 +12,14 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
+from tracker.accounts.service import user_names
 from tracker.audit.models import AuditEvent
 from tracker.i18n import N_
 from tracker.organisations.models import Organisation
+from tracker.periods.models import PeriodReopening, ReportingPeriod
 from tracker.programs.models import Activity, Commitment, Goal, Program
-from tracker.reporting.models import (
-    PeriodReopening,
-    ReportingPeriod,
-    ReportState,
-    StatusReport,
-    StatusReportContent,
-    StatusReportVersion,
-)
-from tracker.reporting.service import CONTENT_FIELDS, unchanged_from_previous, user_names
+from tracker.reporting.models import ReportState, StatusReport, StatusReportContent, StatusReportVersion
+from tracker.reporting.service import CONTENT_FIELDS, unchanged_from_previous
 
 # Swedish msgids, translated where they are shown.
 FIELD_LABELS = {

@@ -14,17 +14,18 @@ from sqlmodel import Session, select
 from tracker.followup.counting import count_in_sql, in_program
 from tracker.followup.filters import NOT_REPORTED, NOT_REPORTED_LABEL, NOT_REPORTED_SYMBOL, Filters
 from tracker.organisations.models import Organisation
+from tracker.periods.models import ReportingPeriod
+from tracker.periods.service import previous_period
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.reporting.models import (
     FINISHED_STATUSES,
     STATUS_LABELS,
     STATUS_SYMBOLS,
-    ReportingPeriod,
     ReportState,
     ReportStatus,
     StatusReport,
 )
-from tracker.reporting.service import previous_period, unchanged_from_previous
+from tracker.reporting.service import unchanged_from_previous
 
 SPREAD_KEYS = (*(s.value for s in ReportStatus), NOT_REPORTED)
 

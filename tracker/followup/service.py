@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from tracker.periods.models import PeriodState, ReportingPeriod
+from tracker.periods.service import list_periods, parse_period_code
 from tracker.programs.models import Program
-from tracker.reporting.models import PeriodState, ReportingPeriod
-from tracker.reporting.service import list_periods, parse_period_code
 
 DEFAULT_PROGRAM = "program-mot-vald-2021-2025"
 

@@ -11,10 +11,10 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from tracker import htmx
 from tracker.accounts.access import READERS, allow, check_org
 from tracker.accounts.models import Role
 from tracker.db import get_session
+from tracker.extensions import htmx
 from tracker.followup import service
 from tracker.followup.compliance import COMPLIANCE_SORTS
 from tracker.followup.compliance import compliance as organisation_compliance
@@ -84,7 +84,7 @@ def history(commitment_id: int):
     """Show every saved version of a commitment's reports across tertials, and its assignment events."""
     session = get_session()
     commitment = get_commitment(session, commitment_id) or abort(404)
-    check_org(current_user, commitment.organisation_id)
+    check_org(get_session(), current_user, commitment.organisation_id)
     return render_template("followup/history.html", history=commitment_history(session, commitment))
 
 

@@ -16,14 +16,9 @@ from tracker.notifications.reminders import (
 )
 from tracker.notifications.service import notify, render_email
 from tracker.organisations.models import Organisation
+from tracker.periods.models import PeriodState, ReportingPeriod
 from tracker.programs.models import Activity, Commitment
-from tracker.reporting.models import (
-    PeriodState,
-    ReportingPeriod,
-    ReportStatus,
-    StatusReport,
-    StatusReportVersion,
-)
+from tracker.reporting.models import ReportStatus, StatusReport, StatusReportVersion
 
 WINDOW = timedelta(days=7)
 

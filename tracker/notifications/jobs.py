@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from tracker.db import local_day
+from tracker.clock import local_day
 from tracker.notifications import digests, reminders
 from tracker.notifications.mail import mailer_from_config
 from tracker.notifications.service import deliver_pending

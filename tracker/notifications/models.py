@@ -7,7 +7,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from tracker.db import UTCDateTime, utcnow
+from tracker.clock import utcnow
+from tracker.db import UTCDateTime
 from tracker.i18n import N_
 
 

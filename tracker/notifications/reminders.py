@@ -16,8 +16,9 @@ from tracker.accounts.models import Role, User, UserOrganisation
 from tracker.notifications.models import NotificationKind
 from tracker.notifications.service import notify, render_email
 from tracker.organisations.models import Organisation
+from tracker.periods.models import PeriodReopening, PeriodState, ReportingPeriod
 from tracker.programs.models import Activity, Commitment
-from tracker.reporting.models import PeriodReopening, PeriodState, ReportingPeriod, ReportState, StatusReport
+from tracker.reporting.models import ReportState, StatusReport
 
 # Overdue notices stop this long after the deadline: a fresh install does not notify about old tertials.
 OVERDUE_WINDOW = timedelta(days=14)

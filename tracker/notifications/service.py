@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from tracker.accounts.models import User
 from tracker.audit import service as audit
-from tracker.db import utcnow
+from tracker.clock import utcnow
 from tracker.notifications.mail import Mailer
 from tracker.notifications.models import DIGEST_KINDS, EmailState, Notification, NotificationKind
 

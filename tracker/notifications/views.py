@@ -13,9 +13,9 @@ from flask_wtf import FlaskForm
 from jinja2_fragments.flask import render_block
 from wtforms import BooleanField
 
-from tracker import htmx
 from tracker.accounts.access import ALL_ROLES, allow
 from tracker.db import get_session
+from tracker.extensions import htmx
 from tracker.notifications import service
 
 bp = Blueprint("notifications", __name__, url_prefix="/aviseringar")

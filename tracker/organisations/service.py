@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from sqlmodel import Session, func, select
 
 from tracker.organisations.models import Organisation
+from tracker.periods.models import ReportingPeriod
 from tracker.programs.models import Activity, Commitment
-from tracker.reporting.models import ReportingPeriod, ReportState, ReportStatus, StatusReport
+from tracker.reporting.models import ReportState, ReportStatus, StatusReport
 
 
 def get_by_slug(session: Session, slug: str) -> Organisation | None:

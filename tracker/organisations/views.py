@@ -22,7 +22,7 @@ def show(slug: str):
     organisation = service.get_by_slug(session, slug)
     if organisation is None:
         abort(404)
-    check_org(current_user, organisation.id)
+    check_org(get_session(), current_user, organisation.id)
     return render_template(
         "organisations/show.html",
         organisation=organisation,

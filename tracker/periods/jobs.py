@@ -32,9 +32,9 @@ from sqlmodel import Session, select
 from tracker.archive import jobs as archive_jobs
 from tracker.archive.models import DocumentKind, GenerationJob, JobState
 from tracker.audit.models import AuditEvent
-from tracker.db import local_day
+from tracker.clock import local_day
 from tracker.periods import service as periods
-from tracker.reporting.models import PeriodState, ReportingPeriod
+from tracker.periods.models import PeriodState, ReportingPeriod
 
 MAX_ATTEMPTS = 3  # system requests in a row for one tertial's styrkort before they are left to coordinators
 INTERRUPTED = "Avbröts: processen som skapade styrkorten slutade svara."

@@ -1,4 +1,5 @@
-"""The tertial calendar: coordinators open and close tertials, move deadlines and reopen for one organisation.
+"""The tertial calendar: which tertials there are and who may report on them; coordinators open and close
+tertials, move deadlines and reopen for one organisation.
 
 Every change is audited with what it was before and after. Rules that are
 broken raise PeriodError with a message in the user's language (and the form
@@ -6,6 +7,7 @@ field it concerns); nothing is written then.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,12 +17,14 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from tracker.accounts.service import user_names
 from tracker.audit import service as audit
-from tracker.db import utcnow
+from tracker.clock import utcnow
 from tracker.organisations.models import Organisation
-from tracker.reporting.models import PeriodReopening, PeriodState, ReportingPeriod
-from tracker.reporting.service import list_periods, user_names
+from tracker.periods.models import PeriodReopening, PeriodState, ReportingPeriod
 
+TERTIAL_MONTHS = {1: (1, 4), 2: (5, 8), 3: (9, 12)}
+PERIOD_CODE = re.compile(r"^(?P<year>\d{4})-T(?P<number>[123])$")
 REASON_LIMIT = 2000
 
 
@@ -54,6 +58,89 @@ class PeriodEntry:
     @property
     def active_reopenings(self) -> list[Reopening]:
         return [r for r in self.reopenings if r.active]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    month: int
+    day: int
+    next_year: bool = False
+
+    def for_year(self, year: int) -> date:
+        return date(year + 1 if self.next_year else year, self.month, self.day)
+
+
+def parse_period_code(code: str) -> tuple[int, int]:
+    """Read "2023-T2" as (2023, 2); raise ValueError otherwise."""
+    match = PERIOD_CODE.match(code.strip())
+    if not match:
+        raise ValueError(f"ogiltig tertial {code!r}: skriv år-T och nummer, t.ex. 2023-T2")
+    return int(match["year"]), int(match["number"])
+
+
+def tertial_dates(year: int, number: int) -> tuple[date, date]:
+    first_month, last_month = TERTIAL_MONTHS[number]
+    next_month_start = date(year + 1, 1, 1) if last_month == 12 else date(year, last_month + 1, 1)
+    return date(year, first_month, 1), date.fromordinal(next_month_start.toordinal() - 1)
+
+
+def tertials_between(first: tuple[int, int], last: tuple[int, int]) -> list[tuple[int, int]]:
+    """Every (year, number) from first to last inclusive."""
+    out, (year, number) = [], first
+    while (year, number) <= last:
+        out.append((year, number))
+        year, number = (year + 1, 1) if number == 3 else (year, number + 1)
+    return out
+
+
+def state_on(today: date, starts_on: date, deadline: date) -> PeriodState:
+    """The natural state of a period on a date: open from its start to its deadline."""
+    if today < starts_on:
+        return PeriodState.upcoming
+    return PeriodState.open if today <= deadline else PeriodState.closed
+
+
+def build_period(year: int, number: int, deadline: Deadline, today: date) -> ReportingPeriod:
+    starts_on, ends_on = tertial_dates(year, number)
+    due = deadline.for_year(year)
+    return ReportingPeriod(
+        year=year, number=number, starts_on=starts_on, ends_on=ends_on, deadline=due,
+        state=state_on(today, starts_on, due),
+    )
+
+
+def get_period(session: Session, code: str) -> ReportingPeriod | None:
+    year, number = parse_period_code(code)
+    return session.exec(
+        select(ReportingPeriod).where(ReportingPeriod.year == year, ReportingPeriod.number == number)
+    ).first()
+
+
+def list_periods(session: Session) -> list[ReportingPeriod]:
+    return list(session.exec(select(ReportingPeriod).order_by(ReportingPeriod.year, ReportingPeriod.number)))
+
+
+def period_open_for(session: Session, period: ReportingPeriod, organisation_id: int) -> bool:
+    """Open for everyone, or closed but reopened for this organisation."""
+    if period.state == PeriodState.open:
+        return True
+    if period.state != PeriodState.closed:
+        return False
+    return session.exec(
+        select(PeriodReopening.id).where(
+            PeriodReopening.period_id == period.id,
+            PeriodReopening.organisation_id == organisation_id,
+            PeriodReopening.closed_at.is_(None),
+        )
+    ).first() is not None
+
+
+def previous_period(session: Session, period: ReportingPeriod) -> ReportingPeriod | None:
+    """The tertial before this one, if it is in the calendar."""
+    year, number = (period.year - 1, 3) if period.number == 1 else (period.year, period.number - 1)
+    return session.exec(
+        select(ReportingPeriod).where(ReportingPeriod.year == year, ReportingPeriod.number == number)
+    ).first()
 
 
 def calendar(session: Session) -> list[tuple[int, list[PeriodEntry]]]:

@@ -14,13 +14,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from tracker import htmx
 from tracker.accounts.access import COORDINATORS, READERS, allow
 from tracker.db import get_session
+from tracker.extensions import htmx
 from tracker.periods import service
 from tracker.periods.forms import CloseForm, DeadlineForm, ReopenForm, add_error
-from tracker.reporting import service as reporting
-from tracker.reporting.models import ReportingPeriod
+from tracker.periods.models import ReportingPeriod
 
 bp = Blueprint("periods", __name__, url_prefix="/tertialer")
 
@@ -142,7 +141,7 @@ def close_reopening(period: str, reopening_id: int):
 
 def _period_or_404(code: str) -> ReportingPeriod:
     try:
-        period = reporting.get_period(get_session(), code)
+        period = service.get_period(get_session(), code)
     except ValueError:
         abort(404)
     return period or abort(404)

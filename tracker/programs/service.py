@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from tracker.audit import service as audit
-from tracker.db import utcnow
+from tracker.clock import utcnow
 from tracker.organisations.models import Organisation
 from tracker.programs.models import (
     Activity,

@@ -14,9 +14,9 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from pydantic import ValidationError as ModelError
 
-from tracker import htmx
 from tracker.accounts.access import ALL_ROLES, COORDINATORS, allow
 from tracker.db import get_session
+from tracker.extensions import htmx
 from tracker.organisations import service as organisations
 from tracker.programs import editing, service
 from tracker.programs.forms import (

@@ -15,15 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, and_, or_, select
 
 from tracker.organisations.models import Organisation
+from tracker.periods.models import PeriodReopening, PeriodState, ReportingPeriod
+from tracker.periods.service import period_open_for, previous_period
 from tracker.programs.models import Activity, Commitment, Goal, Program
-from tracker.reporting.models import (
-    PeriodReopening,
-    PeriodState,
-    ReportingPeriod,
-    ReportState,
-    StatusReport,
-    StatusReportContent,
-)
+from tracker.reporting.models import ReportState, StatusReport, StatusReportContent
 from tracker.reporting.rules import read_report, validate_report
 from tracker.reporting.service import (
     CONTENT_FIELDS,
@@ -31,8 +26,6 @@ from tracker.reporting.service import (
     ReportingError,
     VersionConflictError,
     get_report,
-    period_open_for,
-    previous_period,
     save_report,
 )
 

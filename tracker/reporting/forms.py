@@ -11,15 +11,10 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from tracker.organisations.models import Organisation
+from tracker.periods.models import ReportingPeriod
 from tracker.reporting import service
 from tracker.reporting.editing import GoalReports, ReportRow
-from tracker.reporting.models import (
-    REPORT_STATE_LABELS,
-    ReportingPeriod,
-    ReportState,
-    StatusReport,
-    StatusReportContent,
-)
+from tracker.reporting.models import REPORT_STATE_LABELS, ReportState, StatusReport, StatusReportContent
 
 ORIGINS = ("mine", "org")  # the page a plain form post returns to
 FIELD_ORDER = ("status", "comment", "next_steps", "support_needed", "support_text")

@@ -12,16 +12,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from tracker import htmx
-from tracker.accounts.access import allow, check_org, org_ids_of
+from tracker.accounts.access import allow, check_org, organisation_ids_of
 from tracker.accounts.models import Role
+from tracker.accounts.service import user_names
 from tracker.db import get_session
+from tracker.extensions import htmx
 from tracker.organisations import service as organisations
 from tracker.organisations.models import Organisation
+from tracker.periods.models import ReportingPeriod
+from tracker.periods.service import get_period, list_periods, period_open_for, previous_period
 from tracker.reporting import editing, rules, service
 from tracker.reporting.editing import ReportRow
 from tracker.reporting.forms import Notice, OrganisationSection, ReportEditor, origin_of, parse_version
-from tracker.reporting.models import ReportingPeriod, ReportState, StatusReport, StatusReportContent
+from tracker.reporting.models import ReportState, StatusReport, StatusReportContent
 
 bp = Blueprint("reporting", __name__)
 
@@ -147,13 +150,13 @@ def _not_submitted(error: service.ReportingError) -> tuple[Notice, int]:
 
 def _organisation_or_404(slug: str) -> Organisation:
     org = organisations.get_by_slug(get_session(), slug) or abort(404)
-    check_org(current_user, org.id, report=True)
+    check_org(get_session(), current_user, org.id, report=True)
     return org
 
 
 def _period_or_404(code: str) -> ReportingPeriod:
     try:
-        period = service.get_period(get_session(), code)
+        period = get_period(get_session(), code)
     except ValueError:
         abort(404)
     return period or abort(404)
@@ -163,7 +166,7 @@ def _reportable(commitment_id: int, code: str) -> tuple[ReportRow, ReportingPeri
     """The commitment and tertial of the URL; 404 if either is unknown, 403 if not the user's."""
     period = _period_or_404(code)
     row = editing.commitment_row(get_session(), commitment_id, period=period) or abort(404)
-    check_org(current_user, row.commitment.organisation_id, report=True)
+    check_org(get_session(), current_user, row.commitment.organisation_id, report=True)
     return row, period
 
 
@@ -185,8 +188,8 @@ def _editor(row: ReportRow, period: ReportingPeriod, **changes) -> ReportEditor:
     report = row.report
     editor = ReportEditor(
         row=row, organisation=session.get(Organisation, row.commitment.organisation_id), period=period,
-        previous_period=service.previous_period(session, period),
-        editable=service.period_open_for(session, period, row.commitment.organisation_id),
+        previous_period=previous_period(session, period),
+        editable=period_open_for(session, period, row.commitment.organisation_id),
         origin=origin_of(request.form.get("from")), content=report or StatusReportContent(),
         version=report.version if report else None,
     )
@@ -195,7 +198,7 @@ def _editor(row: ReportRow, period: ReportingPeriod, **changes) -> ReportEditor:
     ids = [editor.conflict.updated_by_id if editor.conflict else None]
     if report is not None:
         ids += [report.updated_by_id, report.submitted_by_id]
-    editor.names = service.user_names(session, ids)
+    editor.names = user_names(session, ids)
     return editor
 
 
@@ -207,11 +210,11 @@ def _section(org: Organisation, period: ReportingPeriod | None, *, origin: str, 
     if period is None:
         return section
     overrides = {cid: e for cid, e in (overrides or {}).items() if e.period.id == period.id}
-    section.editable = service.period_open_for(session, period, org.id)
+    section.editable = period_open_for(session, period, org.id)
     goals = editing.organisation_reports(session, organisation_id=org.id, period=period)
     reports = [row.report for goal in goals for row in goal.rows if row.report is not None]
-    names = service.user_names(session, [r.updated_by_id for r in reports] + [r.submitted_by_id for r in reports])
-    previous = service.previous_period(session, period)
+    names = user_names(session, [r.updated_by_id for r in reports] + [r.submitted_by_id for r in reports])
+    previous = previous_period(session, period)
     errors_of = {row.commitment.id: errors for row, errors in section.problems}
     for goal in goals:
         editors = []
@@ -230,7 +233,7 @@ def _section(org: Organisation, period: ReportingPeriod | None, *, origin: str, 
 def _my_page(*, replace: OrganisationSection | None = None, status: int = 200):
     session = get_session()
     sections = []
-    for org in editing.organisations(session, org_ids_of(current_user)):
+    for org in editing.organisations(session, organisation_ids_of(get_session(), current_user)):
         if replace is not None and replace.organisation.id == org.id:
             sections.append(replace)
             continue
@@ -245,7 +248,7 @@ def _organisation_page(org: Organisation, period: ReportingPeriod | None, *,
                        section: OrganisationSection | None = None, status: int = 200):
     section = section or _section(org, period, origin="org")
     return render_template("reporting/organisation.html", section=section,
-                           periods=service.list_periods(get_session())), status
+                           periods=list_periods(get_session())), status
 
 
 def _page(origin: str, section: OrganisationSection, *, status: int):

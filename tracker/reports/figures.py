@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from tracker.db import local_day
+from tracker.clock import local_day
 from tracker.reporting.models import FINISHED_STATUSES, ReportStatus
 from tracker.reports.report import (
     NOT_REPORTED,

@@ -15,14 +15,15 @@ from datetime import date
 from sqlmodel import Session, func, select
 
 from tracker.audit.models import AuditEvent
-from tracker.db import utcnow
+from tracker.clock import utcnow
 from tracker.effect_goals import service as effect_goals
 from tracker.effect_goals.masking import DEFAULT_THRESHOLD
 from tracker.i18n import N_
 from tracker.organisations.models import Organisation
+from tracker.periods.models import PeriodState, ReportingPeriod
+from tracker.periods.service import parse_period_code
 from tracker.programs.models import Activity, Commitment, Goal, Program
-from tracker.reporting.models import PeriodState, ReportingPeriod, ReportState, StatusReport, StatusReportVersion
-from tracker.reporting.service import parse_period_code
+from tracker.reporting.models import ReportState, StatusReport, StatusReportVersion
 from tracker.reports.figures import count_figures
 from tracker.reports.report import ProgrammeReport, ReportKind, Tertial
 from tracker.scorecards.card import EffectGoalResults

@@ -8,13 +8,14 @@ from flask_login import current_user
 from tracker.accounts.access import COORDINATORS, READERS, allow
 from tracker.archive import service as archive
 from tracker.archive.models import DocumentKind
-from tracker.db import get_session, utcnow
+from tracker.clock import utcnow
+from tracker.db import get_session
 from tracker.effect_goals import display as effect
 from tracker.effect_goals.masking import DEFAULT_THRESHOLD
 from tracker.effect_goals.rollup import ASSESSMENT_SYMBOLS
+from tracker.periods.models import PeriodState
 from tracker.programs.models import Program
 from tracker.programs.service import get_program
-from tracker.reporting.models import PeriodState
 from tracker.reports import service
 from tracker.reports.method import method
 from tracker.reports.report import ReportKind

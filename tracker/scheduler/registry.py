@@ -17,7 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask_babel import gettext as _
 
-from tracker.db import STOCKHOLM
+from tracker.clock import STOCKHOLM
 from tracker.i18n import N_
 
 TIMEZONE = STOCKHOLM

@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlmodel import Session
 
+from tracker import clock
 from tracker.db import ENGINE_KEY
 from tracker.scheduler import registry, runs
 from tracker.scheduler.lock import SchedulerLock
@@ -43,7 +44,7 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
 def start(scheduler: BackgroundScheduler, config: Mapping[str, Any]) -> None:
     """Start paused, bring the stored jobs in line with the registry, then let due runs go."""
     scheduler.start(paused=True)
-    reconcile(scheduler, config, now=datetime.now(TIMEZONE))
+    reconcile(scheduler, config, now=clock.utcnow().astimezone(TIMEZONE))
     scheduler.resume()
 
 

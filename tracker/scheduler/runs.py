@@ -21,7 +21,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from tracker.audit import service as audit
-from tracker.db import ENGINE_KEY, utcnow
+from tracker.clock import utcnow
+from tracker.db import ENGINE_KEY
 from tracker.scheduler import registry
 from tracker.scheduler.models import JobRun, RunOutcome, RunTrigger
 

@@ -10,10 +10,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker import htmx
 from tracker.accounts.access import ADMINS, COORDINATORS, allow
-from tracker.db import get_session, utcnow
-from tracker.reporting.service import user_names
+from tracker.accounts.service import user_names
+from tracker.clock import utcnow
+from tracker.db import get_session
+from tracker.extensions import htmx
 from tracker.scheduler import registry, runs
 from tracker.scheduler.models import OUTCOME_LABELS, OUTCOME_SYMBOLS, TRIGGER_LABELS
 

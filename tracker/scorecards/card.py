@@ -11,7 +11,8 @@ from tracker.effect_goals.masking import DEFAULT_THRESHOLD, change_hidden, count
 from tracker.effect_goals.models import EffectGoal, TargetType
 from tracker.effect_goals.rollup import Result
 from tracker.i18n import N_
-from tracker.reporting.models import STATUS_LABELS, PeriodState, ReportStatus
+from tracker.periods.models import PeriodState
+from tracker.reporting.models import STATUS_LABELS, ReportStatus
 
 NOT_REPORTED = N_("Ej rapporterad")
 

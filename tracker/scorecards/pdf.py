@@ -38,7 +38,8 @@ from tracker.pdfkit import (
     status_text,
     symbol,
 )
-from tracker.reporting.models import PERIOD_STATE_LABELS, STATUS_LABELS, ReportStatus
+from tracker.periods.models import PERIOD_STATE_LABELS
+from tracker.reporting.models import STATUS_LABELS, ReportStatus
 from tracker.scorecards.card import (
     CHANGE_LABELS,
     CHANGE_SYMBOLS,

@@ -11,21 +11,20 @@ from datetime import date
 
 from sqlmodel import Session, and_, or_, select
 
-from tracker.db import utcnow
+from tracker.clock import utcnow
 from tracker.effect_goals import pages
 from tracker.effect_goals import service as effect_goals
 from tracker.effect_goals.masking import DEFAULT_THRESHOLD
 from tracker.effect_goals.models import EffectGoal, EffectGoalOrganisation, Measurement
 from tracker.effect_goals.rollup import Figures, result
 from tracker.organisations.models import Organisation
+from tracker.periods.models import PeriodState, ReportingPeriod
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.reporting import service as reporting
 from tracker.reporting.models import (
     FINISHED_STATUSES,
     STATUS_LABELS,
     STATUS_SYMBOLS,
-    PeriodState,
-    ReportingPeriod,
     ReportState,
     ReportStatus,
     StatusReport,

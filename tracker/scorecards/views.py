@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
-from tracker.accounts.access import READERS, allow, can_report_for, check_org, org_ids_of
+from tracker.accounts.access import READERS, allow, check_org, may_report_for, organisation_ids_of
 from tracker.accounts.models import Role
 from tracker.archive import listing
 from tracker.db import get_session
@@ -12,8 +12,8 @@ from tracker.effect_goals import display as effect
 from tracker.effect_goals.masking import DEFAULT_THRESHOLD
 from tracker.effect_goals.rollup import ASSESSMENT_SYMBOLS
 from tracker.organisations import service as organisations
-from tracker.reporting import service as reporting
-from tracker.reporting.models import PeriodState, ReportingPeriod
+from tracker.periods.models import PeriodState, ReportingPeriod
+from tracker.periods.service import get_period, list_periods
 from tracker.scorecards import card as shown
 from tracker.scorecards import service
 from tracker.scorecards.service import CHANGE_LABELS, CHANGE_SYMBOLS, TEXT_CHANGE_LABELS
@@ -29,7 +29,7 @@ def index():
     """List the organisations whose scorecards the user may read."""
     rows = organisations.list_with_commitment_counts(get_session())
     if current_user.role == Role.contact:
-        mine = org_ids_of(current_user)
+        mine = organisation_ids_of(get_session(), current_user)
         rows = [(org, count) for org, count in rows if org.id in mine]
     return render_template("scorecards/index.html", organisations=rows)
 
@@ -40,24 +40,24 @@ def show(slug: str):
     """Show an organisation's scorecard for a tertial (the latest reported one unless chosen)."""
     session = get_session()
     org = organisations.get_by_slug(session, slug) or abort(404)
-    check_org(current_user, org.id)
+    check_org(get_session(), current_user, org.id)
     code = request.args.get("period")
     period = _period_or_404(code) if code else service.default_period(session, org.id)
     threshold = current_app.config.get("EFFECT_GOAL_MASK_THRESHOLD", DEFAULT_THRESHOLD)
     card = service.build_scorecard(session, organisation=org, period=period, mask_threshold=threshold) if period else None
-    periods = [p for p in reporting.list_periods(session) if p.state != PeriodState.upcoming]
+    periods = [p for p in list_periods(session) if p.state != PeriodState.upcoming]
     archived = listing.documents_for(session, organisation_id=org.id, period_id=period.id) if period else []
     return render_template("scorecards/show.html", organisation=org, card=card, periods=periods, archived=archived,
                            CHANGE_LABELS=CHANGE_LABELS, CHANGE_SYMBOLS=CHANGE_SYMBOLS,
                            TEXT_CHANGE_LABELS=TEXT_CHANGE_LABELS, effect=effect, shown=shown,
                            ASSESSMENT_SYMBOLS=ASSESSMENT_SYMBOLS,
                            # Coordinators and the organisation's own contacts see its exact effect-goal figures.
-                           exact_figures=can_report_for(current_user, org.id))
+                           exact_figures=may_report_for(get_session(), current_user, org.id))
 
 
 def _period_or_404(code: str) -> ReportingPeriod:
     try:
-        period = reporting.get_period(get_session(), code)
+        period = get_period(get_session(), code)
     except ValueError:
         abort(404)
     return period or abort(404)

@@ -9,8 +9,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tracker.organisations.models import OrganisationCreate
+from tracker.periods.service import Deadline, parse_period_code
 from tracker.programs.models import ProgramBase
-from tracker.reporting.service import Deadline, parse_period_code
 
 DISTRICTS_TOKEN = "@stadsdelsnamnderna"
 LINE_KEY = "__line__"

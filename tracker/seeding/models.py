@@ -6,7 +6,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from tracker.db import UTCDateTime, utcnow
+from tracker.clock import utcnow
+from tracker.db import UTCDateTime
 
 
 class SeedRecord(SQLModel, table=True):

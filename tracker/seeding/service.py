@@ -20,6 +20,8 @@ from sqlmodel import Session, select
 from tracker.audit import service as audit
 from tracker.effect_goals import seeding as effect_goal_seeding
 from tracker.organisations.models import Organisation, OrgKind
+from tracker.periods.models import ReportingPeriod
+from tracker.periods.service import build_period, parse_period_code, tertials_between
 from tracker.programs import service as programs
 from tracker.programs.models import (
     Activity,
@@ -29,8 +31,6 @@ from tracker.programs.models import (
     Program,
     TargetGroup,
 )
-from tracker.reporting import service as reporting
-from tracker.reporting.models import ReportingPeriod
 from tracker.seeding.files import (
     DISTRICTS_TOKEN,
     ActivitySeed,
@@ -276,17 +276,17 @@ def _responsible(tokens: list[str], orgs: dict[str, Organisation]) -> list[Organ
 
 
 def _apply_periods(session: Session, ledger: _Ledger, seed: PeriodsSeed, today: date) -> None:
-    first = reporting.parse_period_code(seed.first)
-    last = reporting.parse_period_code(seed.last)
+    first = parse_period_code(seed.first)
+    last = parse_period_code(seed.last)
     existing = {(p.year, p.number): p for p in session.exec(select(ReportingPeriod))}
-    for year, number in reporting.tertials_between(first, last):
+    for year, number in tertials_between(first, last):
         key = f"{year}-T{number}"
         if ledger.known("period", key):
             continue
         period = existing.get((year, number))
         created = period is None
         if created:
-            period = reporting.build_period(year, number, to_deadline(seed.deadlines[number]), today)
+            period = build_period(year, number, to_deadline(seed.deadlines[number]), today)
             session.add(period)
             session.flush()
         ledger.remember("period", key, period.id, created=created)
