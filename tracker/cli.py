@@ -6,7 +6,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from pydantic import ValidationError
 
 from tracker import clock, migrate
@@ -162,16 +162,3 @@ def init_app(app: Flask) -> None:
     for command in (db_cli, seed_command, create_user_command, demo_data_command, demo_users_command,
                     scorecards_cli, reports_cli, backup_command, restore_command, scheduler_command):
         app.cli.add_command(command)
-
-
-def _create_app():
-    from tracker import create_app
-    from tracker.config import ConfigError
-
-    try:
-        return create_app()
-    except ConfigError as error:  # a message for the operator, not a stack trace
-        raise click.ClickException(str(error)) from None
-
-
-main = FlaskGroup(create_app=_create_app, help="tracker: uppföljning av programmet mot våld.")

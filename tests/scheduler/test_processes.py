@@ -26,7 +26,7 @@ class SchedulerProcess:
     """`tracker scheduler` as a child process; its log lines arrive on a queue."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        command = [sys.executable, "-c", "from tracker.cli import main; main()", "scheduler", "--poll", "0.1"]
+        command = [sys.executable, "-c", "from tracker.__main__ import main; main()", "scheduler", "--poll", "0.1"]
         self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, encoding="utf-8")
         self.lines: queue.Queue[str | None] = queue.Queue()

@@ -2,31 +2,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from tracker.clock import utcnow
 from tracker.db import UTCDateTime
-from tracker.i18n import N_
+from tracker.i18n import N_, LabelledEnum
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
-class Role(StrEnum):
-    admin = "admin"
-    coordinator = "coordinator"
-    contact = "contact"
-    reader = "reader"
+class Role(LabelledEnum):
+    admin = "admin", N_("Administratör")
+    coordinator = "coordinator", N_("Samordnare")
+    contact = "contact", N_("Kontaktperson")
+    reader = "reader", N_("Läsare")
 
 
-ROLE_LABELS = {
-    Role.admin: N_("Administratör"),
-    Role.coordinator: N_("Samordnare"),
-    Role.contact: N_("Kontaktperson"),
-    Role.reader: N_("Läsare"),
-}
+ROLE_LABELS = Role.labels()
 
 
 class UserBase(SQLModel):

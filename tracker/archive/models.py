@@ -2,27 +2,22 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from tracker.clock import utcnow
 from tracker.db import UTCDateTime
-from tracker.i18n import N_
+from tracker.i18n import N_, LabelledEnum
 
 
-class DocumentKind(StrEnum):
-    scorecard = "scorecard"
-    midterm = "midterm"
-    annual = "annual"
+class DocumentKind(LabelledEnum):
+    scorecard = "scorecard", N_("Styrkort")
+    midterm = "midterm", N_("Halvtidsrapport")
+    annual = "annual", N_("Årlig sammanställning")
 
 
-DOCUMENT_KIND_LABELS = {
-    DocumentKind.scorecard: N_("Styrkort"),
-    DocumentKind.midterm: N_("Halvtidsrapport"),
-    DocumentKind.annual: N_("Årlig sammanställning"),
-}
+DOCUMENT_KIND_LABELS = DocumentKind.labels()
 
 
 class ArchivedDocument(SQLModel, table=True):
@@ -58,19 +53,14 @@ class ArchivedDocument(SQLModel, table=True):
     job_id: int | None = Field(default=None, foreign_key="generationjob.id", index=True)
 
 
-class JobState(StrEnum):
-    queued = "queued"
-    running = "running"
-    done = "done"
-    failed = "failed"
+class JobState(LabelledEnum):
+    queued = "queued", N_("Väntar")
+    running = "running", N_("Pågår")
+    done = "done", N_("Klar")
+    failed = "failed", N_("Misslyckades")
 
 
-JOB_STATE_LABELS = {
-    JobState.queued: N_("Väntar"),
-    JobState.running: N_("Pågår"),
-    JobState.done: N_("Klar"),
-    JobState.failed: N_("Misslyckades"),
-}
+JOB_STATE_LABELS = JobState.labels()
 # A running job whose worker has not reported for this long has died with its process.
 STALE_AFTER = timedelta(minutes=10)
 

@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from tracker.clock import utcnow
 from tracker.db import UTCDateTime
-from tracker.i18n import N_
+from tracker.i18n import N_, LabelledEnum
 
 
 class NotificationKind(StrEnum):
@@ -24,19 +24,14 @@ class NotificationKind(StrEnum):
 DIGEST_KINDS = frozenset({NotificationKind.coordinator_overdue_digest, NotificationKind.weekly_digest})
 
 
-class EmailState(StrEnum):
-    pending = "pending"
-    sent = "sent"
-    failed = "failed"
-    skipped = "skipped"
+class EmailState(LabelledEnum):
+    pending = "pending", N_("Väntar")
+    sent = "sent", N_("Skickad")
+    failed = "failed", N_("Misslyckades")
+    skipped = "skipped", N_("Ej skickad (avregistrerad)")
 
 
-EMAIL_STATE_LABELS = {
-    EmailState.pending: N_("Väntar"),
-    EmailState.sent: N_("Skickad"),
-    EmailState.failed: N_("Misslyckades"),
-    EmailState.skipped: N_("Ej skickad (avregistrerad)"),
-}
+EMAIL_STATE_LABELS = EmailState.labels()
 
 
 def _in(column: str, values) -> str:

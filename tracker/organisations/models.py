@@ -1,27 +1,21 @@
 """Nämnder and bolag: the organisations that are responsible for commitments."""
 from __future__ import annotations
 
-from enum import StrEnum
-
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from tracker.i18n import N_
+from tracker.i18n import N_, LabelledEnum
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 
-class OrgKind(StrEnum):
-    district = "district"
-    committee = "committee"
-    company = "company"
+class OrgKind(LabelledEnum):
+    district = "district", N_("Stadsdelsnämnd")
+    committee = "committee", N_("Facknämnd")
+    company = "company", N_("Bolag")
 
 
-ORG_KIND_LABELS = {
-    OrgKind.district: N_("Stadsdelsnämnd"),
-    OrgKind.committee: N_("Facknämnd"),
-    OrgKind.company: N_("Bolag"),
-}
+ORG_KIND_LABELS = OrgKind.labels()
 
 
 class OrganisationBase(SQLModel):

@@ -2,27 +2,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from tracker.clock import utcnow
 from tracker.db import UTCDateTime
-from tracker.i18n import N_
+from tracker.i18n import N_, LabelledEnum
 
 
-class PeriodState(StrEnum):
-    upcoming = "upcoming"
-    open = "open"
-    closed = "closed"
+class PeriodState(LabelledEnum):
+    upcoming = "upcoming", N_("Kommande")
+    open = "open", N_("Öppen")
+    closed = "closed", N_("Stängd")
 
 
-PERIOD_STATE_LABELS = {
-    PeriodState.upcoming: N_("Kommande"),
-    PeriodState.open: N_("Öppen"),
-    PeriodState.closed: N_("Stängd"),
-}
+PERIOD_STATE_LABELS = PeriodState.labels()
 
 
 class ReportingPeriod(SQLModel, table=True):
