@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,7 @@ from tracker.periods.service import Deadline, build_period, parse_period_code
 from tracker.programs.models import Activity, Commitment, Goal, Program, ProgramKind
 from tracker.scheduler import runs
 from tracker.seeding import service as seeding
+from tracker.seeding.files import read_bundle
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DIR = ROOT / "seeds"
@@ -66,7 +68,7 @@ SEED_DAY = date(2026, 11, 23)
 
 
 def _seed(session: Session) -> None:
-    seeding.apply(session, seeding.read_bundle(SEED_DIR), today=SEED_DAY)
+    seeding.apply(session, read_bundle(SEED_DIR), today=SEED_DAY)
     session.commit()
 
 
@@ -144,6 +146,13 @@ def seeded(session) -> Session:
     return session
 
 
+def _saved(session: Session, row):
+    """Add the row and flush, so that it has its id for the rows that point at it."""
+    session.add(row)
+    session.flush()
+    return row
+
+
 @pytest.fixture
 def make_org(session):
     counter = iter(range(1, 10_000))
@@ -151,10 +160,8 @@ def make_org(session):
     def make(slug: str | None = None, *, kind: OrgKind = OrgKind.district, name: str | None = None) -> Organisation:
         n = next(counter)
         slug = slug or f"org-{n}"
-        org = Organisation(slug=slug, name=name or f"Organisation {slug}", short_name=name or slug, kind=kind)
-        session.add(org)
-        session.flush()
-        return org
+        return _saved(session, Organisation(slug=slug, name=name or f"Organisation {slug}", short_name=name or slug,
+                                            kind=kind))
 
     return make
 
@@ -162,11 +169,8 @@ def make_org(session):
 @pytest.fixture
 def make_program(session):
     def make(slug: str = "prog", *, start_year: int = 2021, end_year: int = 2025) -> Program:
-        program = Program(slug=slug, name=f"Program {slug}", short_name=slug, kind=ProgramKind.programme,
-                          start_year=start_year, end_year=end_year)
-        session.add(program)
-        session.flush()
-        return program
+        return _saved(session, Program(slug=slug, name=f"Program {slug}", short_name=slug, kind=ProgramKind.programme,
+                                       start_year=start_year, end_year=end_year))
 
     return make
 
@@ -175,14 +179,9 @@ def make_program(session):
 def make_activity(session, make_program):
     def make(*, program: Program | None = None, title: str = "Aktivitet", time_frame: str = "Löpande") -> Activity:
         program = program or make_program(f"prog-{title.lower().replace(' ', '-')[:20]}")
-        goal = Goal(program_id=program.id, number=1, title="Mål 1")
-        session.add(goal)
-        session.flush()
-        activity = Activity(goal_id=goal.id, title=title, time_frame=time_frame,
-                            starts_on=date(2021, 1, 1), ends_on=date(2025, 12, 31), time_frame_parsed=True)
-        session.add(activity)
-        session.flush()
-        return activity
+        goal = _saved(session, Goal(program_id=program.id, number=1, title="Mål 1"))
+        return _saved(session, Activity(goal_id=goal.id, title=title, time_frame=time_frame, starts_on=date(2021, 1, 1),
+                                        ends_on=date(2025, 12, 31), time_frame_parsed=True))
 
     return make
 
@@ -190,11 +189,8 @@ def make_activity(session, make_program):
 @pytest.fixture
 def make_commitment(session, make_org, make_activity):
     def make(*, organisation: Organisation | None = None, activity: Activity | None = None) -> Commitment:
-        commitment = Commitment(activity_id=(activity or make_activity()).id,
-                                organisation_id=(organisation or make_org()).id)
-        session.add(commitment)
-        session.flush()
-        return commitment
+        return _saved(session, Commitment(activity_id=(activity or make_activity()).id,
+                                          organisation_id=(organisation or make_org()).id))
 
     return make
 
@@ -205,9 +201,7 @@ def make_period(session):
         year, number = parse_period_code(code)
         period = build_period(year, number, Deadline(5, 15), date(2024, 1, 1))
         period.state = state
-        session.add(period)
-        session.flush()
-        return period
+        return _saved(session, period)
 
     return make
 
@@ -223,16 +217,26 @@ def make_user(session):
     def make(role: Role = Role.reader, *, orgs: list[Organisation] = (), email: str | None = None,
              active: bool = True) -> User:
         n = next(counter)
-        user = User(email=email or f"{role}{n}@example.se", name=f"{role.capitalize()} {n}", role=role,
-                    password_hash=_HASH, active=active)
-        session.add(user)
-        session.flush()
-        for org in orgs:
-            session.add(UserOrganisation(user_id=user.id, organisation_id=org.id))
+        user = _saved(session, User(email=email or f"{role}{n}@example.se", name=f"{role.capitalize()} {n}", role=role,
+                                    password_hash=_HASH, active=active))
+        session.add_all(UserOrganisation(user_id=user.id, organisation_id=org.id) for org in orgs)
         session.commit()
         return user
 
     return make
+
+
+@pytest.fixture
+def reader(make_user, login):
+    """A test client logged in as a reader."""
+    return login(make_user(Role.reader))
+
+
+def html_part(page: str, pattern: str, what: str) -> str:
+    """The first part of the page the pattern matches (across lines); the test fails naming `what` if none does."""
+    match = re.search(pattern, page, re.S)
+    assert match, what
+    return match.group(0)
 
 
 def log_in(client, user: User) -> None:

@@ -15,7 +15,8 @@ from tracker.accounts.models import Role, UserCreate
 from tracker.db import get_engine, get_session
 from tracker.demo import service as demo
 from tracker.seeding import service as seeding
-from tracker.seeding.files import SeedError
+from tracker.seeding.files import read_bundle
+from tracker.seeding.parsing import SeedError
 
 SEED_KIND_LABELS = {
     "activity": "aktiviteter",
@@ -71,7 +72,7 @@ def seed_command(seed_dir: str | None) -> None:
     directory = Path(seed_dir) if seed_dir else current_app.config["SEED_DIR"]
     session = get_session()
     try:
-        bundle = seeding.read_bundle(directory)
+        bundle = read_bundle(directory)
         result = seeding.apply(session, bundle, today=clock.today())
         session.commit()
     except SeedError as exc:

@@ -1,31 +1,18 @@
 """Import every area's models so that SQLModel.metadata knows all tables."""
+# ruff: noqa: F401  (imported for their tables, not their names)
 from sqlmodel import SQLModel
 
-import tracker.audit.service  # noqa: F401,E402  (registers the append-only guard)
-from tracker.accounts.models import User, UserOrganisation  # noqa: F401
-from tracker.archive.models import ArchivedDocument, GenerationJob  # noqa: F401
-from tracker.audit.models import AuditEvent  # noqa: F401
-from tracker.effect_goals.models import (  # noqa: F401
-    EffectGoal,
-    EffectGoalOrganisation,
-    Measurement,
-    MeasurementVersion,
-)
-from tracker.notifications.models import Notification  # noqa: F401
-from tracker.organisations.models import Organisation  # noqa: F401
-from tracker.periods.models import PeriodReopening, ReportingPeriod  # noqa: F401
-from tracker.programs.models import (  # noqa: F401
-    Activity,
-    ActivityPartner,
-    ActivityTargetGroup,
-    Commitment,
-    Goal,
-    Partner,
-    Program,
-    TargetGroup,
-)
-from tracker.reporting.models import StatusReport, StatusReportVersion  # noqa: F401
-from tracker.scheduler.models import JobRun  # noqa: F401
-from tracker.seeding.models import SeedRecord  # noqa: F401
+import tracker.accounts.models
+import tracker.archive.models
+import tracker.audit.models
+import tracker.audit.service  # registers the append-only guard
+import tracker.effect_goals.models
+import tracker.notifications.models
+import tracker.organisations.models
+import tracker.periods.models
+import tracker.programs.models
+import tracker.reporting.models
+import tracker.scheduler.models
+import tracker.seeding.models
 
 metadata = SQLModel.metadata

@@ -41,3 +41,18 @@ def archive_setup(session, make_org, make_program, make_activity, make_commitmen
                              state=ReportState.submitted, comment="Två utbildningar är genomförda i år."))
     session.commit()
     return Archive(program, period, farsta, enskede, commitments)
+
+
+@pytest.fixture
+def enskede_fails(monkeypatch) -> None:
+    """Rendering Enskede's document raises; every other document renders as usual."""
+    from tracker.archive import generation
+
+    real_render = generation.render
+
+    def render(session, subject):
+        if subject.key.endswith("/enskede"):
+            raise RuntimeError("trasig data")
+        return real_render(session, subject)
+
+    monkeypatch.setattr(generation, "render", render)

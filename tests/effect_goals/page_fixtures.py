@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from tests.effect_goals.factories import make_effect_goal
 from tracker.accounts.models import Role, User
-from tracker.effect_goals.models import EffectGoal, EffectGoalOrganisation, Measurement, TargetType
+from tracker.effect_goals.models import EffectGoal, Measurement, TargetType
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Program
 
@@ -36,10 +37,12 @@ class Scene:
 def build_scene(session: Session, make_program, make_org, make_user) -> Scene:
     program = make_program("bryt", start_year=2024, end_year=2025)
     orgs = {slug: make_org(slug, name=slug.capitalize()) for slug in ("farsta", "bromma", "kista")}
-    share = _goal(session, program, "andel", TargetType.share_at_least, 80, orgs.values(),
-                  denominator="Antal som sökt stöd", definition="Stöd inom en vecka från kontakten räknas.")
-    count = _goal(session, program, "antal", TargetType.change_at_least, 25, [orgs["farsta"], orgs["bromma"]],
-                  position=2)
+    share = make_effect_goal(session, program, code="andel", organisations=orgs.values(), position=1,
+                             wording="Effektmålet andel ska nås.", data_source="Socialtjänstens statistik",
+                             definition="Stöd inom en vecka från kontakten räknas.")
+    count = make_effect_goal(session, program, code="antal", organisations=[orgs["farsta"], orgs["bromma"]],
+                             position=2, wording="Effektmålet antal ska nås.", data_source="Socialtjänstens statistik",
+                             target_type=TargetType.change_at_least, target_value=25)
     for year, figures in SHARES.items():
         for slug, (numerator, denominator) in figures.items():
             session.add(Measurement(effect_goal_id=share.id, organisation_id=orgs[slug].id, year=year,
@@ -56,15 +59,3 @@ def build_scene(session: Session, make_program, make_org, make_user) -> Scene:
     }
     return Scene(program, orgs, share, count, users)
 
-
-def _goal(session: Session, program: Program, code: str, target_type: TargetType, value: int, orgs, *,
-          denominator: str | None = None, definition: str | None = None, position: int = 1) -> EffectGoal:
-    goal = EffectGoal(program_id=program.id, code=code, position=position, wording=f"Effektmålet {code} ska nås.",
-                      definition=definition, data_source="Socialtjänstens statistik", target_type=target_type,
-                      target_value=value, numerator_label="Antal som fått stöd", denominator_label=denominator)
-    session.add(goal)
-    session.flush()
-    for org in orgs:
-        session.add(EffectGoalOrganisation(effect_goal_id=goal.id, organisation_id=org.id))
-    session.flush()
-    return goal

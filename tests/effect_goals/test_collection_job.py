@@ -6,12 +6,12 @@ from types import SimpleNamespace
 import pytest
 from sqlmodel import Session
 
-from tests.effect_goals.factories import make_goal
+from tests.effect_goals.factories import make_effect_goal
 from tests.notifications.factories import recorded, run, utc
 from tracker.accounts.models import Role
 from tracker.db import ENGINE_KEY
 from tracker.effect_goals.jobs import send_collection_reminders
-from tracker.effect_goals.models import Measurement
+from tracker.effect_goals.models import Measurement, TargetType
 from tracker.notifications.models import NotificationKind
 
 COLLECTION = NotificationKind.effect_goal_collection
@@ -23,8 +23,9 @@ def goals(session, make_program, make_org, make_user):
     """Two goals for 2021–2025; Kista has entered its 2025 figures for the first, Norrmalm nothing."""
     program = make_program()
     kista, norrmalm = make_org("kista", name="Kista"), make_org("norrmalm", name="Norrmalm")
-    first = make_goal(session, program, code="forsta", organisations=[kista, norrmalm], position=1)
-    second = make_goal(session, program, code="andra", share=False, organisations=[norrmalm], position=2)
+    first = make_effect_goal(session, program, code="forsta", organisations=[kista, norrmalm], position=1)
+    second = make_effect_goal(session, program, code="andra", target_type=TargetType.change_at_least,
+                              organisations=[norrmalm], position=2)
     session.add(Measurement(effect_goal_id=first.id, organisation_id=kista.id, year=2025, numerator=4, denominator=9))
     session.commit()
     make_user(Role.contact, orgs=[kista], email="kista@example.se")

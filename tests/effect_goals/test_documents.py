@@ -19,10 +19,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import event
 
+from tests.effect_goals.factories import make_effect_goal
 from tracker.accounts.models import Role
 from tracker.clock import utcnow
 from tracker.db import ENGINE_KEY
-from tracker.effect_goals.models import EffectGoal, EffectGoalOrganisation, Measurement, TargetType
+from tracker.effect_goals.models import Measurement, TargetType
 from tracker.periods.models import PeriodState
 from tracker.programs.models import Commitment
 from tracker.reports import service as reports
@@ -38,24 +39,16 @@ FIGURES = {
     "skola": {2025: {"farsta": (2, 2)}},
 }
 GOALS = [
-    ("boende", "Minst 60 procent ska ha ett stadigvarande boende efter placeringen.", TargetType.share_at_least, 60,
-     "Personer med stadigvarande boende", "Personer som fullföljt placering"),
-    ("mellanbo", "Remittering till SHIS Mellanbo ska öka med 25 procent.", TargetType.change_at_least, 25,
-     "Remitteringar till Mellanbo", None),
-    ("skola", "95 procent av barnen ska ha en fungerande skolgång inom en vecka.", TargetType.share_at_least, 95,
-     "Barn med skolgång inom en vecka", "Barn placerade på skyddat boende"),
+    {"code": "boende", "wording": "Minst 60 procent ska ha ett stadigvarande boende efter placeringen.",
+     "target_type": TargetType.share_at_least, "target_value": 60,
+     "numerator_label": "Personer med stadigvarande boende", "denominator_label": "Personer som fullföljt placering"},
+    {"code": "mellanbo", "wording": "Remittering till SHIS Mellanbo ska öka med 25 procent.",
+     "target_type": TargetType.change_at_least, "target_value": 25,
+     "numerator_label": "Remitteringar till Mellanbo", "denominator_label": None},
+    {"code": "skola", "wording": "95 procent av barnen ska ha en fungerande skolgång inom en vecka.",
+     "target_type": TargetType.share_at_least, "target_value": 95,
+     "numerator_label": "Barn med skolgång inom en vecka", "denominator_label": "Barn placerade på skyddat boende"},
 ]
-
-
-def add_goal(session, program, orgs, code, wording, target_type, target_value, numerator, denominator, *,
-             position=0, baseline_year=None) -> EffectGoal:
-    goal = EffectGoal(program_id=program.id, code=code, wording=wording, target_type=target_type,
-                      target_value=target_value, numerator_label=numerator, denominator_label=denominator,
-                      position=position, baseline_year=baseline_year, data_source="Enkät")
-    session.add(goal)
-    session.flush()
-    session.add_all(EffectGoalOrganisation(effect_goal_id=goal.id, organisation_id=org.id) for org in orgs)
-    return goal
 
 
 @pytest.fixture
@@ -64,8 +57,8 @@ def bryt_upp(session, make_org, make_program, make_period, make_activity):
             (("farsta", "Farsta"), ("bromma", "Bromma"), ("skarholmen", "Skärholmen"), ("kista", "Kista"))}
     program = make_program("bryt-upp", start_year=2024, end_year=2026)
     for position, spec in enumerate(GOALS):
-        goal = add_goal(session, program, orgs.values(), *spec, position=position,
-                        baseline_year=2024 if spec[0] == "mellanbo" else None)
+        goal = make_effect_goal(session, program, organisations=orgs.values(), position=position, data_source="Enkät",
+                                baseline_year=2024 if spec["code"] == "mellanbo" else None, **spec)
         for year, by_org in FIGURES[goal.code].items():
             session.add_all(Measurement(effect_goal_id=goal.id, organisation_id=orgs[slug].id, year=year,
                                         numerator=numerator, denominator=denominator)
@@ -139,8 +132,9 @@ def test_figures_that_would_give_a_masked_one_back_are_withheld_too(session, bry
 
 def test_a_baseline_count_that_would_give_a_masked_one_back_is_withheld(session, bryt_upp):
     program, _with_activities, orgs, _periods = bryt_upp
-    goal = add_goal(session, program, [orgs["farsta"], orgs["bromma"]], "remisser", "Remisserna ska öka.",
-                    TargetType.change_at_least, 25, "Remisser", None, position=9, baseline_year=2024)
+    goal = make_effect_goal(session, program, organisations=[orgs["farsta"], orgs["bromma"]], code="remisser",
+                            wording="Remisserna ska öka.", target_type=TargetType.change_at_least, target_value=25,
+                            numerator_label="Remisser", position=9, baseline_year=2024, data_source="Enkät")
     session.add_all(Measurement(effect_goal_id=goal.id, organisation_id=orgs[slug].id, year=year, numerator=n)
                     for slug, year, n in (("farsta", 2024, 40), ("farsta", 2025, 52), ("bromma", 2024, 3),
                                           ("bromma", 2025, 4)))
@@ -158,8 +152,9 @@ def test_a_programme_with_activities_keeps_its_own_goals_on_its_own_styrkort(ses
     other = make_program("annat", start_year=2021, end_year=2026)
     session.add(Commitment(activity_id=make_activity(program=other, title="Annan").id,
                            organisation_id=orgs["farsta"].id))
-    add_goal(session, other, [orgs["farsta"]], "eget", "Ett eget effektmål.", TargetType.share_at_most, 20,
-             "Återaktualiserade", "Alla")
+    make_effect_goal(session, other, organisations=[orgs["farsta"]], code="eget", wording="Ett eget effektmål.",
+                     target_type=TargetType.share_at_most, target_value=20, numerator_label="Återaktualiserade",
+                     denominator_label="Alla", data_source="Enkät")
     session.commit()
     assert "Ett eget effektmål." not in styrkort(session, bryt_upp)
     on_its_own = styrkort(session, bryt_upp, program_id=other.id)

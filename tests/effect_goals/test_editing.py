@@ -6,11 +6,11 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from tests.effect_goals.factories import make_goal
+from tests.effect_goals.factories import make_effect_goal
 from tracker.accounts.models import Role
 from tracker.audit.models import AuditEvent
 from tracker.effect_goals import editing
-from tracker.effect_goals.models import Measurement, MeasurementContent, MeasurementVersion
+from tracker.effect_goals.models import Measurement, MeasurementContent, MeasurementVersion, TargetType
 
 INTEGER = "Skriv ett heltal, 0 eller större."
 REQUIRED = "Fyll i ett tal."
@@ -22,8 +22,9 @@ def setting(session, make_program, make_org, make_user):
     """A programme 2021–2025, a share goal and a count goal for Norrmalm, and who may or may not save."""
     program = make_program()
     norrmalm, kista = make_org("norrmalm"), make_org("kista")
-    share = make_goal(session, program, code="andel", organisations=[norrmalm, kista])
-    count = make_goal(session, program, code="antal", share=False, organisations=[norrmalm])
+    share = make_effect_goal(session, program, code="andel", organisations=[norrmalm, kista])
+    count = make_effect_goal(session, program, code="antal", target_type=TargetType.change_at_least,
+                             organisations=[norrmalm])
     return {
         "program": program, "norrmalm": norrmalm, "kista": kista, "share": share, "count": count,
         "coordinator": make_user(Role.coordinator), "contact": make_user(Role.contact, orgs=[norrmalm]),

@@ -9,11 +9,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from tests.effect_goals.factories import make_goal
+from tests.effect_goals.factories import make_effect_goal
 from tracker.accounts.models import Role
 from tracker.audit.models import AuditEvent
 from tracker.effect_goals import editing, exchange
-from tracker.effect_goals.models import EffectGoal, Measurement, MeasurementContent, MeasurementVersion
+from tracker.effect_goals.models import EffectGoal, Measurement, MeasurementContent, MeasurementVersion, TargetType
 
 HEADER = "Effektmål;Effektmål (text);Organisation;Organisation (namn);År;Täljare / antal;Nämnare;Källa;Kommentar"
 
@@ -24,9 +24,10 @@ def setting(session, make_program, make_org, make_user):
     program = make_program()
     kista, norrmalm = make_org("kista", name="Kista"), make_org("norrmalm", name="Norrmalm")
     make_org("skarholmen", name="Skärholmen")
-    make_goal(session, program, code="andel", organisations=[norrmalm, kista], position=1)
-    make_goal(session, program, code="antal", share=False, organisations=[norrmalm], position=2)
-    make_goal(session, program, code="gammalt", organisations=[norrmalm], active=False, position=3)
+    make_effect_goal(session, program, code="andel", organisations=[norrmalm, kista], position=1)
+    make_effect_goal(session, program, code="antal", target_type=TargetType.change_at_least,
+                     organisations=[norrmalm], position=2)
+    make_effect_goal(session, program, code="gammalt", organisations=[norrmalm], active=False, position=3)
     session.commit()
     return {"coordinator": make_user(Role.coordinator), "contact": make_user(Role.contact, orgs=[kista]),
             "reader": make_user(Role.reader), "kista": kista, "norrmalm": norrmalm}

@@ -25,6 +25,12 @@ def _measurement(session, goal, org, year=2025) -> Measurement:
         Measurement.effect_goal_id == goal.id, Measurement.organisation_id == org.id, Measurement.year == year)).one()
 
 
+def _enter(client, slug: str, year: int, goal, **figures):
+    """Open the organisation's input page for the year, then post one goal's figures: both status codes tell."""
+    page = client.get(f"/effektmal/inmatning/{slug}/{year}")
+    return page.status_code, client.post(f"/effektmal/inmatning/{slug}/{year}/{goal.id}", data=figures)
+
+
 def _field(html: str, goal_id: int, name: str) -> str:
     match = re.search(rf'<div class="field field-{name}[^"]*">.*?</div>', html, re.S)
     assert match, name
@@ -107,10 +113,9 @@ def test_a_conflict_shows_the_other_save_and_keeps_the_users_figures(login, scen
 
 
 def test_contact_cannot_enter_figures_for_another_organisation(login, scene, session):
-    client = login(scene.users["farsta"])
-    assert client.get("/effektmal/inmatning/bromma/2025").status_code == 403
-    response = client.post(f"/effektmal/inmatning/bromma/2025/{scene.share.id}",
-                           data={"numerator": "1", "denominator": "40", "version": "1"})
+    shown, response = _enter(login(scene.users["farsta"]), "bromma", 2025, scene.share,
+                             numerator="1", denominator="40", version="1")
+    assert shown == 403
     assert response.status_code == 403
     bromma = _measurement(session, scene.share, scene.orgs["bromma"])
     assert (bromma.numerator, bromma.version) == (40, 1)
@@ -118,17 +123,15 @@ def test_contact_cannot_enter_figures_for_another_organisation(login, scene, ses
 
 
 def test_readers_cannot_enter_figures(login, scene):
-    client = login(scene.users["reader"])
-    assert client.get("/effektmal/inmatning/farsta/2025").status_code == 403
-    assert client.post(f"/effektmal/inmatning/farsta/2025/{scene.share.id}",
-                       data={"numerator": "1", "denominator": "2"}).status_code == 403
+    shown, response = _enter(login(scene.users["reader"]), "farsta", 2025, scene.share, numerator="1", denominator="2")
+    assert shown == 403
+    assert response.status_code == 403
 
 
 def test_coordinator_enters_figures_for_any_organisation(login, scene, session):
-    client = login(scene.users["coordinator"])
-    assert client.get("/effektmal/inmatning/kista/2024").status_code == 200
-    response = client.post(f"/effektmal/inmatning/kista/2024/{scene.share.id}",
-                           data={"numerator": "4", "denominator": "4", "version": "1"})
+    shown, response = _enter(login(scene.users["coordinator"]), "kista", 2024, scene.share,
+                             numerator="4", denominator="4", version="1")
+    assert shown == 200
     assert response.status_code == 303
     assert _measurement(session, scene.share, scene.orgs["kista"], 2024).numerator == 4
 

@@ -1,18 +1,15 @@
 """Small figures never leave the coordinators' hands unmasked."""
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
-from tracker.effect_goals.display import count_text, parts_text, percent_text, value_text
-from tracker.effect_goals.masking import change_hidden, count_hidden, share_hidden
-from tracker.effect_goals.models import EffectGoal, TargetType
+from tests.effect_goals.factories import effect_goal
+from tracker.effect_goals.display import count_text, parts_text, percent_text, results_table, value_text
+from tracker.effect_goals.masking import change_hidden, count_hidden, export_figures, share_hidden
+from tracker.effect_goals.models import Measurement
 from tracker.effect_goals.rollup import Assessment, Result
-
-
-def _goal(target_type=TargetType.share_at_least, baseline_year=None) -> EffectGoal:
-    return EffectGoal(code="g", wording="Mål", target_type=target_type, target_value=80, numerator_label="n",
-                      denominator_label=None if target_type == TargetType.change_at_least else "d",
-                      program_id=1, baseline_year=baseline_year)
+from tracker.effect_goals.service import EffectGoalResults
 
 
 def _result(numerator, denominator, baseline=None, value=None) -> Result:
@@ -39,12 +36,35 @@ def test_a_share_is_withheld_when_a_part_or_the_difference_is_small():
 
 
 def test_masked_texts_show_no_figure():
-    goal = _goal()
+    goal = effect_goal()
     small = _result(38, 40)
     assert value_text(goal, small, 5) == "visas inte (för få fall)"
     assert parts_text(goal, small, 5) == "visas inte (för få fall)"  # 2 did not
     assert parts_text(goal, _result(3, 40), 5) == "färre än 5 av 40"
     assert value_text(goal, _result(3, 40), None) == "7,5\u00a0%"
+
+
+def test_a_withheld_year_shows_neither_its_parts_nor_its_assessment_nor_a_bar():
+    results = [dataclasses.replace(_result(n, d), year=y) for n, d, y in ((38, 40, 2024), (30, 40, 2025), (3, 4, 2026))]
+    goal = EffectGoalResults.of(effect_goal(), "Program", results, withheld_years=[2025])
+    masked, exact = results_table(goal, 5).rows, results_table(goal, None).rows
+    assert [(r.value, r.parts, r.withheld, r.percent) for r in masked] == [
+        ("visas inte (för få fall)", "–", True, None), ("visas inte (för få fall)", "–", True, None),
+        ("visas inte (för få fall)", "färre än 5", True, None)]
+    assert [(r.value, r.parts, r.withheld) for r in exact][1] == ("75,0\u00a0%", "30 av 40", False)
+
+
+def test_an_export_writes_small_figures_as_fewer_than_5_and_withheld_ones_as_dolt():
+    goal = effect_goal()
+
+    def measurement(numerator, denominator):
+        return Measurement(effect_goal_id=1, organisation_id=1, year=2025, numerator=numerator, denominator=denominator)
+
+    assert export_figures(goal, measurement(3, 40), 5) == ("färre än 5", 40)
+    assert export_figures(goal, measurement(38, 40), 5) == ("dolt", 40)
+    assert export_figures(goal, measurement(30, 40), 5, withheld=True) == ("dolt", 40)
+    assert export_figures(goal, measurement(3, 40), None, withheld=False) == (3, 40)
+    assert export_figures(goal, None, 5) == (None, None)
 
 
 def test_percent_texts_use_a_decimal_comma_and_sign_a_change():

@@ -1,9 +1,9 @@
 """Reminders to report a year's figures reach exactly the contacts whose organisations lack them."""
 from __future__ import annotations
 
-from tests.effect_goals.factories import make_goal
+from tests.effect_goals.factories import make_effect_goal
 from tracker.accounts.models import Role
-from tracker.effect_goals.models import Measurement
+from tracker.effect_goals.models import Measurement, TargetType
 from tracker.effect_goals.reminders import collection_reminders
 
 
@@ -16,10 +16,11 @@ def test_reminders_reach_exactly_the_contacts_with_missing_figures(session, make
     program, finished = make_program(), make_program("forra", start_year=2017, end_year=2020)
     kista, norrmalm, spanga, closed = make_org("kista"), make_org("norrmalm"), make_org("spanga"), make_org("nedlagd")
     closed.active = False
-    first = make_goal(session, program, code="forsta", organisations=[kista, norrmalm], position=1)
-    make_goal(session, program, code="andra", share=False, organisations=[norrmalm, closed], position=2)
-    make_goal(session, program, code="vilande", organisations=[kista], active=False)
-    make_goal(session, finished, code="forra", organisations=[kista])
+    first = make_effect_goal(session, program, code="forsta", organisations=[kista, norrmalm], position=1)
+    make_effect_goal(session, program, code="andra", target_type=TargetType.change_at_least,
+                     organisations=[norrmalm, closed], position=2)
+    make_effect_goal(session, program, code="vilande", organisations=[kista], active=False)
+    make_effect_goal(session, finished, code="forra", organisations=[kista])
     session.add(Measurement(effect_goal_id=first.id, organisation_id=kista.id, year=2024, numerator=4, denominator=9))
     # A comment without figures is still missing figures.
     session.add(Measurement(effect_goal_id=first.id, organisation_id=norrmalm.id, year=2024, note="Kommer i mars"))
@@ -43,7 +44,7 @@ def test_reminders_reach_exactly_the_contacts_with_missing_figures(session, make
 
 def test_nobody_is_reminded_when_every_figure_is_in(session, make_program, make_org, make_user):
     kista = make_org("kista")
-    goal = make_goal(session, make_program(), code="forsta", organisations=[kista])
+    goal = make_effect_goal(session, make_program(), code="forsta", organisations=[kista])
     session.add(Measurement(effect_goal_id=goal.id, organisation_id=kista.id, year=2024, numerator=0, denominator=0))
     session.commit()
     make_user(Role.contact, orgs=[kista])

@@ -64,7 +64,7 @@ def test_a_bad_effect_goal_seed_names_file_row_and_problem(session, tmp_path):
 
     from tests.conftest import SEED_DIR
     from tests.seeding.test_bad_seed_files import _load, _nothing_loaded, _replace
-    from tracker.seeding.files import SeedError
+    from tracker.seeding.parsing import SeedError
 
     for path in SEED_DIR.glob("*.yaml"):
         shutil.copy(path, tmp_path / path.name)
@@ -81,14 +81,15 @@ def test_a_responsibility_a_coordinator_removed_is_not_seeded_again(session):
 
     from tests.conftest import SEED_DIR
     from tracker.seeding import service as seeding
+    from tracker.seeding.files import read_bundle
 
-    seeding.apply(session, seeding.read_bundle(SEED_DIR), today=date(2026, 11, 23))
+    seeding.apply(session, read_bundle(SEED_DIR), today=date(2026, 11, 23))
     goal = session.exec(select(EffectGoal).where(EffectGoal.code == "remittering-mellanbo")).one()
     shis = session.exec(select(Organisation).where(Organisation.slug == "shis-bostader")).one()
     session.delete(session.get(EffectGoalOrganisation, (goal.id, shis.id)))
     goal.target_value = 30
     session.commit()
-    result = seeding.apply(session, seeding.read_bundle(SEED_DIR), today=date(2026, 11, 23))
+    result = seeding.apply(session, read_bundle(SEED_DIR), today=date(2026, 11, 23))
     session.commit()
     assert result.total == 0
     assert session.get(EffectGoalOrganisation, (goal.id, shis.id)) is None

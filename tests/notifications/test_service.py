@@ -28,6 +28,14 @@ def _make_due(session):
     session.commit()
 
 
+def _due(session, *users, **notify) -> list[Notification]:
+    """One notification per user, recorded and already due for delivery."""
+    notifications = [_notify(session, user, **notify) for user in users]
+    session.commit()
+    _make_due(session)
+    return notifications
+
+
 def test_notifying_twice_for_the_same_occasion_records_one(session, make_user):
     user = make_user(Role.contact)
     first = _notify(session, user)
@@ -59,10 +67,7 @@ def test_the_same_kind_with_another_key_or_user_is_recorded(session, make_user):
 
 def test_delivery_sends_each_pending_once_even_when_run_again(session, make_user, recording_mailer):
     users = [make_user(Role.contact) for _ in range(3)]
-    for user in users:
-        _notify(session, user)
-    session.commit()
-    _make_due(session)
+    _due(session, *users)
 
     first = service.deliver_pending(session, recording_mailer, now=NOW)
     second = service.deliver_pending(session, recording_mailer, now=NOW + timedelta(days=1))
@@ -75,11 +80,7 @@ def test_delivery_sends_each_pending_once_even_when_run_again(session, make_user
 
 
 def test_a_run_stopped_midway_resumes_without_resending(session, make_user, recording_mailer):
-    users = [make_user(Role.contact) for _ in range(3)]
-    for user in users:
-        _notify(session, user)
-    session.commit()
-    _make_due(session)
+    _due(session, *(make_user(Role.contact) for _ in range(3)))
 
     service.deliver_pending(session, recording_mailer, now=NOW, limit=1)  # the process "stops" after one
     service.deliver_pending(session, recording_mailer, now=NOW)
@@ -89,10 +90,7 @@ def test_a_run_stopped_midway_resumes_without_resending(session, make_user, reco
 
 
 def test_a_notification_claimed_by_another_run_is_not_sent_again(app, session, make_user, recording_mailer):
-    user = make_user(Role.contact)
-    notification = _notify(session, user)
-    session.commit()
-    _make_due(session)
+    [notification] = _due(session, make_user(Role.contact))
     with Session(app.extensions[ENGINE_KEY]) as other:
         assert service._claim(other, notification.id, NOW)  # the other run is sending it right now
 
@@ -102,10 +100,7 @@ def test_a_notification_claimed_by_another_run_is_not_sent_again(app, session, m
 
 def test_a_failure_is_retried_with_backoff_and_does_not_stop_the_others(session, make_user, recording_mailer):
     failing, fine = make_user(Role.contact), make_user(Role.contact)
-    _notify(session, failing)
-    _notify(session, fine)
-    session.commit()
-    _make_due(session)
+    _due(session, failing, fine)
     recording_mailer.failing.add(failing.email)
 
     result = service.deliver_pending(session, recording_mailer, now=NOW)
@@ -123,9 +118,7 @@ def test_a_failure_is_retried_with_backoff_and_does_not_stop_the_others(session,
 
 def test_backoff_grows_and_gives_up_after_five_attempts(session, make_user, recording_mailer):
     user = make_user(Role.contact)
-    _notify(session, user)
-    session.commit()
-    _make_due(session)
+    _due(session, user)
     recording_mailer.failing.add(user.email)
     now, waits = NOW, []
     for _attempt in range(5):
@@ -159,10 +152,7 @@ def test_opted_out_user_gets_digests_recorded_but_not_emailed(session, make_user
 
 
 def test_a_user_who_did_not_opt_out_gets_digests(session, make_user, recording_mailer):
-    user = make_user(Role.coordinator)
-    _notify(session, user, kind=NotificationKind.weekly_digest, key="2025-W49")
-    session.commit()
-    _make_due(session)
+    _due(session, make_user(Role.coordinator), kind=NotificationKind.weekly_digest, key="2025-W49")
     assert service.deliver_pending(session, recording_mailer, now=NOW).sent == 1
 
 

@@ -10,8 +10,7 @@ from tracker.accounts.access import ALL_ROLES, allow
 from tracker.accounts.models import Role
 from tracker.organisations import service
 from tracker.periods.models import PeriodState
-from tracker.programs import editing
-from tracker.programs import service as programs
+from tracker.programs import editing, responsibility
 from tracker.programs.models import Activity, ActivityBase, Goal
 from tracker.reporting.models import ReportState, ReportStatus, StatusReport
 
@@ -26,9 +25,9 @@ def farsta(session, make_org, make_program, make_period):
     session.flush()
     commitments = {}
     for title in ("Kampanj", "Utbildning", "Rutin"):
-        activity = programs.create_activity(session, goal=goal, program=program, actor=None,
-                                            data=ActivityBase(title=title, time_frame="Löpande"))
-        commitments[title] = programs.assign(session, activity=activity, organisation=org, actor=None)
+        activity = editing.create_activity(session, goal=goal, program=program, actor=None,
+                                           data=ActivityBase(title=title, time_frame="Löpande"))
+        commitments[title] = responsibility.assign(session, activity=activity, organisation=org, actor=None)
     periods = {code: make_period(code, state=PeriodState.open if code == "2024-T2" else PeriodState.closed)
                for code in ("2023-T3", "2024-T1", "2024-T2")}
     session.commit()
@@ -67,7 +66,7 @@ def test_latest_statuses_ignore_other_organisations(session, farsta, make_org):
     _org, _program, c, p = farsta
     _report(session, c["Kampanj"], p["2024-T1"], ReportStatus.done)
     kampanj = session.get(Activity, c["Kampanj"].activity_id)
-    other_commitment = programs.assign(session, activity=kampanj, organisation=make_org("bromma"), actor=None)
+    other_commitment = responsibility.assign(session, activity=kampanj, organisation=make_org("bromma"), actor=None)
     _report(session, other_commitment, p["2024-T1"], ReportStatus.cancelled)
     session.commit()
     latest = service.latest_statuses(session, farsta[0].id)
@@ -108,9 +107,9 @@ def test_organisation_page_takes_a_fixed_number_of_queries(app, session, farsta,
     small = _page_queries(app, client)
     goal = session.get(Goal, session.get(Activity, c["Kampanj"].activity_id).goal_id)
     for n in range(20):
-        activity = programs.create_activity(session, goal=goal, program=program, actor=None,
-                                            data=ActivityBase(title=f"Extra {n}", time_frame="2024"))
-        commitment = programs.assign(session, activity=activity, organisation=org, actor=None)
+        activity = editing.create_activity(session, goal=goal, program=program, actor=None,
+                                           data=ActivityBase(title=f"Extra {n}", time_frame="2024"))
+        commitment = responsibility.assign(session, activity=activity, organisation=org, actor=None)
         for period in p.values():
             _report(session, commitment, period, ReportStatus.in_progress)
     session.commit()
@@ -123,7 +122,7 @@ def test_organisation_page_takes_a_fixed_number_of_queries(app, session, farsta,
 def test_commitment_counts_leave_out_ended_commitments_and_activities(session, farsta, make_org):
     org, _program, c, _p = farsta
     make_org("tom")
-    programs.deactivate_commitment(session, commitment=c["Rutin"], actor=None)
+    responsibility.deactivate_commitment(session, commitment=c["Rutin"], actor=None)
     editing.deactivate_activity(session, activity=session.get(Activity, c["Utbildning"].activity_id), actor=None)
     session.flush()
     counts = {o.slug: n for o, n in service.list_with_commitment_counts(session)}

@@ -8,13 +8,14 @@ from sqlmodel import select
 
 from tracker.accounts.models import Role
 from tracker.audit.models import AuditEvent
-from tracker.programs import editing, service
+from tracker.programs import editing, responsibility, service
 from tracker.programs.models import (
     Activity,
     ActivityBase,
     ActivityTargetGroup,
     Commitment,
     Goal,
+    GoalCreate,
     TargetGroup,
 )
 from tracker.reporting.models import ReportState, ReportStatus, StatusReport
@@ -28,12 +29,12 @@ def programme(session, make_program, make_org):
     group = Goal(program_id=program.id, number=None, title="Implementering", position=1)
     session.add_all([goal, group])
     session.flush()
-    activity = service.create_activity(
+    activity = editing.create_activity(
         session, goal=goal, program=program, actor=None,
         data=ActivityBase(title="Sprida kampanj", time_frame="Löpande"),
     )
     farsta = make_org("farsta", name="Farsta")
-    service.assign(session, activity=activity, organisation=farsta, actor=None)
+    responsibility.assign(session, activity=activity, organisation=farsta, actor=None)
     session.commit()
     return program, goal, group, activity, farsta
 
@@ -186,7 +187,7 @@ def test_an_unparsable_time_frame_is_saved_and_flagged(coordinator, session, pro
 
 def test_editing_target_groups_replaces_the_links_but_keeps_the_names(coordinator, session, programme):
     _program, _goal, _group, activity, _farsta = programme
-    service.link_target_group(session, activity, service.get_or_create_named(session, TargetGroup, "Allmänheten"))
+    editing.link_target_group(session, activity, editing.get_or_create_named(session, TargetGroup, "Allmänheten"))
     session.commit()
     coordinator.post(f"/program/prog/aktivitet/{activity.id}", data={
         "title": "Sprida kampanj", "time_frame": "Löpande", "target_groups": "Stadens chefer",
@@ -279,6 +280,6 @@ def test_a_goal_number_taken_at_the_same_moment_is_a_program_error(session, prog
     program, _goal, *_ = programme
     monkeypatch.setattr(editing, "_check_goal_number", lambda *args, **kwargs: None)  # lose the race
     with pytest.raises(editing.ProgramError, match="Mål 1 finns redan") as caught:
-        editing.add_goal(session, program=program, data=editing.GoalCreate(number=1, title="Samtidigt"), actor=None)
+        editing.add_goal(session, program=program, data=GoalCreate(number=1, title="Samtidigt"), actor=None)
     assert caught.value.field == "number"
     session.rollback()

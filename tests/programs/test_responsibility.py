@@ -7,7 +7,7 @@ from sqlmodel import select
 from tracker.accounts.models import Role
 from tracker.audit.models import AuditEvent
 from tracker.periods.models import PeriodState
-from tracker.programs import service
+from tracker.programs import editing, responsibility, service
 from tracker.programs.models import ActivityBase, Commitment, Goal
 from tracker.reporting.models import ReportState, ReportStatus, StatusReport
 
@@ -21,13 +21,13 @@ def programme(session, make_program, make_org):
     goal = Goal(program_id=program.id, number=1, title="Förebygga våld")
     session.add(goal)
     session.flush()
-    activity = service.create_activity(session, goal=goal, program=program, actor=None,
+    activity = editing.create_activity(session, goal=goal, program=program, actor=None,
                                        data=ActivityBase(title="Sprida kampanj", time_frame="2022"))
     farsta, bromma, skarpnack = (make_org(slug, name=name) for slug, name in
                                  (("farsta", "Farsta"), ("bromma", "Bromma"), ("skarpnack", "Skarpnäck")))
     gamla = make_org("gamla", name="Gamla")
     gamla.active = False
-    commitment = service.assign(session, activity=activity, organisation=farsta, actor=None)
+    commitment = responsibility.assign(session, activity=activity, organisation=farsta, actor=None)
     session.commit()
     return activity, commitment
 

@@ -72,9 +72,10 @@ def test_new_report_when_one_already_exists_is_a_conflict(session, make_commitme
         _save(session, commitment, period, contact, None, status=ReportStatus.done)
 
 
-@pytest.mark.parametrize("state", [PeriodState.closed, PeriodState.upcoming])
-def test_period_that_is_not_open_refuses_reports(session, make_commitment, make_period, contact, state):
-    with pytest.raises(reporting.PeriodClosedError, match="stängd"):
+@pytest.mark.parametrize(("state", "message"), [(PeriodState.closed, "är stängd för rapportering."),
+                                               (PeriodState.upcoming, "har inte öppnat för rapportering än.")])
+def test_period_that_is_not_open_refuses_reports(session, make_commitment, make_period, contact, state, message):
+    with pytest.raises(reporting.PeriodClosedError, match=message):
         _save(session, make_commitment(), make_period(state=state), contact, None, status=ReportStatus.done)
 
 

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from tests.conftest import html_part
 from tests.reports.conftest import SCRIPT
 from tracker.accounts.models import Role
 
@@ -12,15 +13,8 @@ MIDTERM = "/rapporter/program-mot-vald/halvtidsrapport"
 ANNUAL = "/rapporter/program-mot-vald/sammanstallning"
 
 
-@pytest.fixture
-def reader(make_user, login):
-    return login(make_user(Role.reader))
-
-
 def _section(page: str, section_id: str) -> str:
-    match = re.search(rf'<section id="{section_id}".*?(?=<section id=|</main>)', page, re.S)
-    assert match, section_id
-    return match.group(0)
+    return html_part(page, rf'<section id="{section_id}".*?(?=<section id=|</main>)', section_id)
 
 
 def test_reader_sees_the_midterm_report_up_to_the_latest_closed_tertial(reader, scenario):

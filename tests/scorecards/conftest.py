@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodState, ReportingPeriod
-from tracker.programs import service as programs
+from tracker.programs import editing, responsibility
 from tracker.programs.models import ActivityBase, Commitment, Goal, Program
 from tracker.reporting.models import ReportState, ReportStatus, StatusReport
 
@@ -55,9 +55,9 @@ def make_scenario(session, make_org, make_program, make_period):
         session.flush()
         commitments = {}
         for goal_index, title, time_frame in activities or []:
-            activity = programs.create_activity(session, goal=goals[goal_index], program=program, actor=None,
-                                                data=ActivityBase(title=title, time_frame=time_frame))
-            commitments[title] = programs.assign(session, activity=activity, organisation=org, actor=None)
+            activity = editing.create_activity(session, goal=goals[goal_index], program=program, actor=None,
+                                               data=ActivityBase(title=title, time_frame=time_frame))
+            commitments[title] = responsibility.assign(session, activity=activity, organisation=org, actor=None)
         return Scenario(org, program, goals, commitments, periods)
 
     return make

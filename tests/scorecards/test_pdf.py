@@ -7,9 +7,12 @@ import subprocess
 from datetime import UTC, date, datetime
 
 from pypdf import PdfReader
+from reportlab.lib import colors
+from reportlab.pdfbase import pdfmetrics
 
-from tracker import pdfkit
 from tracker.accounts.models import Role
+from tracker.pdf.fonts import SYMBOL_FALLBACKS, fonts, register_fonts, symbol, symbol_table
+from tracker.pdf.styles import INK, MUTED, STATUS_COLORS, WARN, WARN_BG, format_datetime
 from tracker.periods.models import PeriodState
 from tracker.reporting.models import ReportStatus
 from tracker.scorecards import service
@@ -200,21 +203,21 @@ def _luminance(color) -> float:
 
 
 def test_status_colours_keep_text_contrast():
-    for background in (pdfkit.colors.white, pdfkit.WARN_BG):
-        for color in [*pdfkit.STATUS_COLORS.values(), pdfkit.WARN, pdfkit.INK, pdfkit.MUTED]:
+    for background in (colors.white, WARN_BG):
+        for color in [*STATUS_COLORS.values(), WARN, INK, MUTED]:
             light, dark = sorted((_luminance(background), _luminance(color)), reverse=True)
             assert (light + 0.05) / (dark + 0.05) >= 4.5, color
 
 
 def test_every_symbol_is_drawn_by_the_embedded_font():
-    faces = [pdfkit.pdfmetrics.getFont(name).face for name in (pdfkit.FONT, pdfkit.FONT_BOLD)]
-    for char in [*pdfkit.SYMBOL_FALLBACKS, "å", "ä", "ö", "–", "≤", "≥"]:
-        assert all(ord(pdfkit.symbol(char)) in face.charToGlyph for face in faces), char
+    faces = [pdfmetrics.getFont(name).face for name in (fonts().regular, fonts().bold)]
+    for char in [*SYMBOL_FALLBACKS, "å", "ä", "ö", "–", "≤", "≥"]:
+        assert all(ord(symbol(char)) in face.charToGlyph for face in faces), char
 
 
 def test_times_are_shown_in_stockholm():
-    assert pdfkit.format_datetime(datetime(2023, 1, 5, 12, 2, tzinfo=UTC)) == "2023-01-05 13:02"
-    assert pdfkit.format_datetime(datetime(2023, 9, 5, 12, 2)) == "2023-09-05 14:02"  # naive is UTC
+    assert format_datetime(datetime(2023, 1, 5, 12, 2, tzinfo=UTC)) == "2023-01-05 13:02"
+    assert format_datetime(datetime(2023, 9, 5, 12, 2)) == "2023-09-05 14:02"  # naive is UTC
 
 
 def test_scorecard_from_the_database(session, scenario):
@@ -230,9 +233,9 @@ def test_scorecard_from_the_database(session, scenario):
 
 
 def test_fallback_font_has_a_stand_in_for_every_symbol(tmp_path):
-    assert pdfkit._register_fonts(tmp_path) == ("Vera", "VeraBd", "VeraIt")  # no DejaVu in tmp_path
-    vera = pdfkit._symbol_table("Vera", "VeraBd")
-    faces = [pdfkit.pdfmetrics.getFont(name).face for name in ("Vera", "VeraBd")]
+    assert register_fonts(tmp_path) == ("Vera", "VeraBd", "VeraIt")  # no DejaVu in tmp_path
+    vera = symbol_table("Vera", "VeraBd")
+    faces = [pdfmetrics.getFont(name).face for name in ("Vera", "VeraBd")]
     assert all(ord(char) in face.charToGlyph for char in vera.values() for face in faces)
 
 

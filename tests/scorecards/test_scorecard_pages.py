@@ -3,22 +3,14 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
+from tests.conftest import html_part
 from tracker.accounts.models import Role
 from tracker.reporting import service as reporting
 from tracker.reporting.models import ReportState
 
 
-@pytest.fixture
-def reader(make_user, login):
-    return login(make_user(Role.reader))
-
-
 def _article(page: str, title: str) -> str:
-    match = re.search(rf'<article class="commitment[^"]*"[^>]*>\s*<h4[^>]*>{title}</h4>.*?</article>', page, re.S)
-    assert match, title
-    return match.group(0)
+    return html_part(page, rf'<article class="commitment[^"]*"[^>]*>\s*<h4[^>]*>{title}</h4>.*?</article>', title)
 
 
 def test_index_lists_every_organisation_for_readers(reader, session, scenario, make_scenario):

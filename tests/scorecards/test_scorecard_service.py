@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 
 from tests.scorecards.conftest import counted_queries
-from tracker.programs import service as programs
+from tracker.programs import responsibility
 from tracker.reporting.models import ReportState, ReportStatus
 from tracker.scorecards import service
 from tracker.scorecards.service import Change, TextChange
@@ -84,7 +84,7 @@ def test_trail_shows_the_last_six_tertials_oldest_first(session, scenario):
 
 def test_a_commitment_ended_since_still_shows_in_the_tertial_it_reported(session, scenario):
     commitment = scenario.commitments["Rutin"]
-    programs.deactivate_commitment(session, commitment=commitment, actor=None)
+    responsibility.deactivate_commitment(session, commitment=commitment, actor=None)
     session.commit()
     then = _rows(service.build_scorecard(session, organisation=scenario.org, period=scenario.periods["2024-T1"]))
     assert then["Rutin"].still_assigned is False and then["Rutin"].status == ReportStatus.done

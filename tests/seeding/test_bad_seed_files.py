@@ -11,7 +11,8 @@ from tests.conftest import SEED_DIR
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Activity
 from tracker.seeding import service as seeding
-from tracker.seeding.files import SeedError
+from tracker.seeding.files import read_bundle
+from tracker.seeding.parsing import SeedError
 
 ACTIVITIES = "activities-program-mot-vald-2021-2025.yaml"
 
@@ -30,7 +31,7 @@ def _replace(path, old: str, new: str) -> None:
 
 
 def _load(session, directory):
-    return seeding.apply(session, seeding.read_bundle(directory), today=date(2026, 11, 23))
+    return seeding.apply(session, read_bundle(directory), today=date(2026, 11, 23))
 
 
 def _nothing_loaded(session) -> bool:

@@ -22,6 +22,7 @@ from tracker.programs.models import (
     TargetGroup,
 )
 from tracker.seeding import service as seeding
+from tracker.seeding.files import read_bundle
 
 DISTRICTS = [
     "Rinkeby-Kista", "Spånga-Tensta", "Hässelby-Vällingby", "Bromma", "Kungsholmen", "Norrmalm",
@@ -183,7 +184,7 @@ def _counts(session) -> dict[str, int]:
 
 def test_seeding_twice_changes_nothing(seeded):
     before = _counts(seeded)
-    result = seeding.apply(seeded, seeding.read_bundle(SEED_DIR), today=date(2026, 11, 23))
+    result = seeding.apply(seeded, read_bundle(SEED_DIR), today=date(2026, 11, 23))
     seeded.commit()
     assert result.total == 0
     assert _counts(seeded) == before
@@ -203,7 +204,7 @@ def test_seed_never_overwrites_what_a_coordinator_changed(seeded):
     period.deadline = date(2030, 1, 1)
     seeded.commit()
 
-    result = seeding.apply(seeded, seeding.read_bundle(SEED_DIR), today=date(2026, 11, 23))
+    result = seeding.apply(seeded, read_bundle(SEED_DIR), today=date(2026, 11, 23))
     seeded.commit()
 
     assert result.total == 0
@@ -228,7 +229,7 @@ def test_a_row_added_to_the_seed_is_loaded_next_time(seeded, tmp_path):
     time_frame: Höst 2024
     responsible: [bromma]
 """, encoding="utf-8")
-    result = seeding.apply(seeded, seeding.read_bundle(tmp_path), today=date(2026, 11, 23))
+    result = seeding.apply(seeded, read_bundle(tmp_path), today=date(2026, 11, 23))
     seeded.commit()
     assert result.created == {"activity": 1, "commitment": 1}
 
@@ -250,5 +251,5 @@ def test_seeding_after_demo_data_leaves_the_demo_organisations_alone(seeded):
 
     demo.generate(seeded, size=demo.SCALES["small"], today=date(2026, 11, 23))
     seeded.commit()
-    result = seeding.apply(seeded, seeding.read_bundle(SEED_DIR), today=date(2026, 11, 23))
+    result = seeding.apply(seeded, read_bundle(SEED_DIR), today=date(2026, 11, 23))
     assert result.total == 0  # "@stadsdelsnamnderna" means the real districts, never demo-org-…

@@ -1,4 +1,4 @@
-"""Effect-goal figures as text, masked by who is looking; shared by the pages and the PDFs.
+"""Effect-goal figures as text, masked as `masking` decides for who is looking; shared by the pages and the PDFs.
 
 `threshold` None means the viewer may see exact figures (a coordinator, or an
 organisation's own contact for its own row). `gettext` is the page's translation;
@@ -7,11 +7,15 @@ the PDFs pass nothing and get the Swedish msgids.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 
-from tracker.effect_goals.masking import FEWER_THAN, change_hidden, count_hidden, share_hidden
+from tracker.effect_goals import masking
+from tracker.effect_goals.masking import FEWER_THAN, count_hidden, share_hidden
 from tracker.effect_goals.models import TARGET_TYPE_LABELS, EffectGoal, TargetType
-from tracker.effect_goals.rollup import ASSESSMENT_LABELS, Result
+from tracker.effect_goals.rollup import ASSESSMENT_LABELS, ASSESSMENT_SYMBOLS, Assessment, Result
+from tracker.effect_goals.service import EffectGoalResults
 from tracker.i18n import N_
 
 MASKED_SHARE = N_("visas inte (för få fall)")
@@ -41,11 +45,7 @@ def value_text(goal: EffectGoal, result: Result, threshold: int | None, gettext:
     """The result's share or change, or why it is not shown."""
     if result.value is None:
         return gettext(result.reason) if result.reason else "–"
-    if goal.target_type == TargetType.change_at_least:
-        hidden = change_hidden(result.numerator, result.baseline, threshold)
-    else:
-        hidden = share_hidden(result.numerator, result.denominator, threshold)
-    if hidden:
+    if masking.hidden(goal, result, threshold):
         return gettext(MASKED_SHARE)
     return percent_text(result.value, signed=goal.target_type == TargetType.change_at_least)
 
@@ -64,6 +64,13 @@ def parts_text(goal: EffectGoal, result: Result, threshold: int | None, gettext:
         return gettext(MASKED_SHARE)  # "38 av 40" would tell that 2 did not
     return gettext("%(numerator)s av %(denominator)s", numerator=count_text(result.numerator, threshold, gettext),
                    denominator=count_text(result.denominator, threshold, gettext))
+
+
+def withheld_parts_text(result: Result, threshold: int | None, gettext: Callable = swedish) -> str:
+    """The parts of a withheld result: "38 av 40" would tell the 2 that withholding the share hides, so only a
+    small base is said to be small."""
+    base = result.numerator if result.denominator is None else result.denominator
+    return count_text(base, threshold, gettext) if count_hidden(base, threshold) else "–"
 
 
 def target_text(goal: EffectGoal, gettext: Callable = swedish) -> str:
@@ -86,6 +93,63 @@ def coverage_text(result: Result, gettext: Callable = swedish) -> str:
 
 def assessment_text(result: Result, gettext: Callable = swedish) -> str:
     return gettext(ASSESSMENT_LABELS[result.assessment])
+
+
+# The styrkort's and the programme report's year tables, on the pages and in the PDFs
+
+@dataclass(frozen=True)
+class YearRow:
+    """A year of an effect goal's results as the viewer may see it: every text already masked."""
+
+    year: int
+    value: str  # the share or change, why there is none, or "Basår"
+    parts: str
+    coverage: str  # the city's coverage; "" for an organisation's own results
+    assessment: Assessment
+    assessment_label: str
+    baseline: bool = False  # a change target's baseline year: the starting count, not a result to assess
+    withheld: bool = False  # so is the assessment, which would bound the value
+    percent: float | None = None  # what a chart may draw; None for nothing
+
+    @property
+    def symbol(self) -> str:
+        return ASSESSMENT_SYMBOLS[self.assessment]
+
+
+@dataclass(frozen=True)
+class ResultsTable:
+    goal: EffectGoalResults
+    target: str
+    city: bool  # the city's results (with coverage), else one organisation's own
+    rows: list[YearRow]
+
+
+def results_table(goal: EffectGoalResults, threshold: int | None, gettext: Callable = swedish, *,
+                  city: bool = False) -> ResultsTable:
+    """The goal's target and a row per year, masked for `threshold`."""
+    rows = [year_row(goal, result, threshold, gettext, city=city) for result in goal.results]
+    return ResultsTable(goal, target_text(goal, gettext), city, rows)
+
+
+def year_row(goal: EffectGoalResults, result: Result, threshold: int | None, gettext: Callable = swedish, *,
+             city: bool = False) -> YearRow:
+    """A year's texts; a withheld result shows neither its parts (beyond a small base) nor its assessment."""
+    row = partial(YearRow, result.year, coverage=coverage_text(result, gettext) if city else "",
+                  assessment=result.assessment, assessment_label=assessment_text(result, gettext))
+    if goal.is_baseline(result):
+        withheld = masking.baseline_withheld(goal, result, threshold)
+        return row(value=gettext("Basår"), parts="–" if withheld else count_text(result.numerator, threshold, gettext),
+                   baseline=True)
+    if masking.result_withheld(goal, result, threshold):
+        return row(value=gettext(MASKED_SHARE), parts=withheld_parts_text(result, threshold, gettext), withheld=True)
+    value = (gettext("Ej rapporterad") if not city and result.numerator is None
+             else value_text(goal, result, threshold, gettext))
+    return row(value=value, parts=parts_text(goal, result, threshold, gettext), percent=result.percent)
+
+
+def results_tables(goals: list[EffectGoalResults], threshold: int | None, gettext: Callable = swedish, *,
+                   city: bool = False) -> list[ResultsTable]:
+    return [results_table(goal, threshold, gettext, city=city) for goal in goals]
 
 
 def method_lines(threshold: int | None) -> list[str]:

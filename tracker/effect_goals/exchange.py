@@ -24,7 +24,7 @@ from tracker.accounts.models import Role
 from tracker.accounts.service import organisation_ids as organisation_ids_of
 from tracker.audit import service as audit
 from tracker.effect_goals import editing
-from tracker.effect_goals.masking import FEWER_THAN, count_hidden, is_small, share_hidden
+from tracker.effect_goals.masking import export_figures
 from tracker.effect_goals.models import EffectGoal, EffectGoalOrganisation, Measurement, MeasurementContent
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Program
@@ -34,8 +34,7 @@ HEADERS = ("Effektmål", "Effektmål (text)", "Organisation", "Organisation (nam
 GOAL, _GOAL_TEXT, ORGANISATION, _ORGANISATION_NAME, YEAR, NUMERATOR, DENOMINATOR, SOURCE, NOTE = HEADERS
 READ_COLUMNS = (GOAL, ORGANISATION, YEAR, NUMERATOR, DENOMINATOR, SOURCE, NOTE)
 FIELD_COLUMNS = {"numerator": NUMERATOR, "denominator": DENOMINATOR, "source": SOURCE, "note": NOTE}
-# Written instead of a share's numerator when its parts are large but their difference is small (38 of 40).
-WITHHELD = "dolt"
+# What `masking.export_figures` writes for a masked figure ("färre än 5", "dolt"); never imported as a figure.
 MASKED = re.compile(r"^(färre än\s*\d+|<\s*\d+|dolt)$", re.IGNORECASE)
 MAX_ROWS = 5000  # far more than organisations × goals; a small .xlsx can unpack to millions of rows
 # Excel runs a CSV cell that starts with one of these as a formula: such text is written after a "'".
@@ -69,11 +68,13 @@ class _Row:
 
 
 def export_table(session: Session, *, year: int | None, threshold: int | None,
-                 organisation_ids: set[int] | None = None) -> list[list]:
+                 organisation_ids: set[int] | None = None, withheld: set[tuple[int, int, int]] = frozenset()
+                 ) -> list[list]:
     """Header and a row for every responsible organisation × active goal × year, empty where figures are missing.
 
-    `year` None: every year of each goal's programme up to this year. With a `threshold`, small figures are
-    written as "färre än N" (a file that cannot be imported). `organisation_ids` limits the organisations.
+    `year` None: every year of each goal's programme up to this year. With a `threshold`, figures are masked
+    (`masking.export_figures`: a file that cannot be imported); `withheld` names the (goal id, organisation id,
+    year) withheld beyond that (`masking.withheld_in_export`). `organisation_ids` limits the organisations.
     """
     goals = session.exec(select(EffectGoal, Program).join(Program).where(col(EffectGoal.active))
                          .order_by(Program.id, EffectGoal.position, EffectGoal.code)).all()
@@ -96,8 +97,10 @@ def export_table(session: Session, *, year: int | None, threshold: int | None,
                 found = measurements.get((goal.id, organisation.id, each_year))
                 if found is None and not organisation.active:
                     continue  # nothing to fill in for an organisation that no longer reports
-                rows.append([goal.code, goal.wording, organisation.slug, organisation.name, each_year,
-                             *_shown_figures(goal, found, threshold), found and found.source, found and found.note])
+                figures = export_figures(goal, found, threshold,
+                                         withheld=(goal.id, organisation.id, each_year) in withheld)
+                rows.append([goal.code, goal.wording, organisation.slug, organisation.name, each_year, *figures,
+                             found and found.source, found and found.note])
     return rows
 
 
@@ -153,20 +156,6 @@ def import_file(session: Session, *, filename: str, data: bytes, actor: Any) -> 
                  after={"filename": filename, "created": result.created, "updated": result.updated,
                         "unchanged": result.unchanged})
     return result
-
-
-def _shown_figures(goal: EffectGoal, found: Measurement | None, threshold: int | None) -> tuple[Any, Any]:
-    if found is None:
-        return None, None
-    numerator, denominator = found.numerator, found.denominator
-    fewer = FEWER_THAN % {"threshold": threshold}
-    if goal.denominator_label is None or denominator is None:
-        return (fewer if count_hidden(numerator, threshold) else numerator), denominator
-    if not share_hidden(numerator, denominator, threshold):
-        return numerator, denominator
-    # Hiding the numerator hides the difference too; a large denominator alone tells nothing.
-    return (fewer if is_small(numerator, threshold) else WITHHELD,
-            fewer if is_small(denominator, threshold) else denominator)
 
 
 class _Known:

@@ -1,12 +1,10 @@
 """What the effect-goal pages show: results masked for the viewer, trends and charts.
 
-Masking is decided here, in Python, once per figure: the templates only get
+Masking is decided in Python (`masking`), once per figure: the templates only get
 texts and bar sizes that are already safe for the viewer, so a masked figure
 cannot reach the HTML (not as text, not as an attribute, not as a bar's
-height, not through a chart scale or a trend computed from it). Nor by
-subtraction: when the city's total is shown, an organisation's masked figures
-would be the total minus the others', so more cells are withheld until what
-is withheld together is not a small figure (`withheld`).
+height, not through a chart scale or a trend computed from it), nor come back
+by subtraction from the city's total (`masking.withheld_organisations`).
 """
 from __future__ import annotations
 
@@ -16,11 +14,10 @@ from math import ceil, floor
 
 from flask_babel import gettext as _
 
-from tracker.effect_goals import display
-from tracker.effect_goals.exchange import WITHHELD
-from tracker.effect_goals.masking import FEWER_THAN, change_hidden, is_small, share_hidden
+from tracker.effect_goals import display, masking
+from tracker.effect_goals.masking import Viewer
 from tracker.effect_goals.models import EffectGoal, TargetType
-from tracker.effect_goals.rollup import ASSESSMENT_SYMBOLS, Assessment, Result
+from tracker.effect_goals.rollup import ASSESSMENT_SYMBOLS, Result
 from tracker.effect_goals.service import GoalResults
 from tracker.i18n import N_
 from tracker.organisations.models import Organisation
@@ -29,22 +26,6 @@ TREND_UP = N_("Upp %(points)s procentenheter från %(before)s till %(after)s")
 TREND_DOWN = N_("Ned %(points)s procentenheter från %(before)s till %(after)s")
 TREND_SAME = N_("Oförändrat från %(before)s till %(after)s")
 BETTER, WORSE = N_("en förbättring"), N_("en försämring")
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is looking: coordinators see exact figures, a contact its own organisations' rows, others none."""
-
-    threshold: int
-    exact_everywhere: bool = False
-    own: frozenset[int] = frozenset()
-
-    @property
-    def city(self) -> int | None:
-        return None if self.exact_everywhere else self.threshold
-
-    def of(self, organisation_id: int) -> int | None:
-        return None if self.exact_everywhere or organisation_id in self.own else self.threshold
 
 
 @dataclass(frozen=True)
@@ -66,13 +47,12 @@ class Cell:
 
 def cell(goal: EffectGoal, result: Result, *, hidden: bool, threshold: int | None, organisation: bool = False
          ) -> Cell:
-    """A result as text; `hidden` withholds it whole (see `withheld` and `city_withheld`)."""
+    """A result as text; `hidden` withholds it whole (see `masking.withheld_organisations` and `city_withheld`)."""
     if hidden:
-        # The parts and the assessment would tell what the withheld share hides (38 of 40 says "2 did not");
-        # only a small base is said to be small.
-        masked, base = _(display.MASKED_SHARE), result.numerator if result.denominator is None else result.denominator
-        parts = _(FEWER_THAN, threshold=threshold) if threshold and is_small(base, threshold) else "–"
-        return Cell(result.year, masked, parts, "masked", masked, display.coverage_text(result, _), None)
+        # The parts and the assessment would tell what the withheld share hides (38 of 40 says "2 did not").
+        masked = _(display.MASKED_SHARE)
+        return Cell(result.year, masked, display.withheld_parts_text(result, threshold, _), "masked", masked,
+                    display.coverage_text(result, _), None)
     if organisation and result.numerator is None:
         return Cell(result.year, _("ej rapporterat"), "–", result.assessment.value,
                     display.assessment_text(result, _), "", None)
@@ -80,12 +60,6 @@ def cell(goal: EffectGoal, result: Result, *, hidden: bool, threshold: int | Non
     return Cell(result.year, display.value_text(goal, result, None, _), display.parts_text(goal, result, None, _),
                 result.assessment.value, display.assessment_text(result, _), display.coverage_text(result, _),
                 result.percent)
-
-
-def _hidden(goal: EffectGoal, result: Result, threshold: int | None) -> bool:
-    if goal.target_type == TargetType.change_at_least:
-        return change_hidden(result.numerator, result.baseline, threshold)
-    return share_hidden(result.numerator, result.denominator, threshold)
 
 
 @dataclass(frozen=True)
@@ -204,66 +178,10 @@ class GoalView:
 
 def goal_view(results: GoalResults, viewer: Viewer) -> GoalView:
     goal, years = results.goal, results.years
-    hidden_years = {year for year in years if city_withheld(results, year, viewer)}
+    hidden_years = {year for year in years if masking.city_withheld(results, year, viewer)}
     city = [cell(goal, results.city[year], hidden=year in hidden_years, threshold=viewer.city) for year in years]
-    held = {year: withheld(results, year, viewer) for year in years}
+    held = {year: masking.withheld_organisations(results, year, viewer) for year in years}
     rows = [(row.organisation, [cell(goal, row.results[year], hidden=row.organisation.id in held[year],
                                      threshold=viewer.of(row.organisation.id), organisation=True) for year in years])
             for row in results.organisations]
     return GoalView(results, city, trend(goal, results.city, hidden_years), chart(goal, city), rows)
-
-
-def _counted(results: GoalResults, year: int) -> list[tuple[int, Result]]:
-    """The organisations inside the city's result for the year, with their own results."""
-    return [(row.organisation.id, row.results[year]) for row in results.organisations if row.results[year].reported]
-
-
-def city_withheld(results: GoalResults, year: int, viewer: Viewer) -> bool:
-    """Whether the city's result is masked: small itself, or small once the viewer's own figures are taken out."""
-    goal, city = results.goal, results.city[year]
-    if _hidden(goal, city, viewer.city):
-        return True
-    others = [result for org, result in _counted(results, year) if org not in viewer.own]
-    return bool(viewer.own) and bool(others) and _hidden(goal, _together(goal, others), viewer.city)
-
-
-def withheld(results: GoalResults, year: int, viewer: Viewer) -> set[int]:
-    """The organisations whose figures for the year the viewer must not see.
-
-    Those masked on their own, and then, smallest first, as many more as it takes for the
-    withheld ones together to be no small figure: otherwise the city's total minus the shown
-    organisations' figures gives the masked ones back.
-    """
-    goal, counted = results.goal, _counted(results, year)
-    hidden = {org for org, result in counted if _hidden(goal, result, viewer.of(org))}
-    # Outside the city's total, an organisation's own result (reported without a baseline) is masked on its own.
-    hidden |= {row.organisation.id for row in results.organisations
-               if not row.results[year].reported and _hidden(goal, row.results[year], viewer.of(row.organisation.id))}
-    if not hidden or city_withheld(results, year, viewer):
-        return hidden  # nothing masked, or no exact total to subtract from
-    others = sorted(((result.denominator or result.numerator or 0, org) for org, result in counted
-                     if org not in hidden and viewer.of(org) is not None))
-    while _hidden(goal, _together(goal, [r for org, r in counted if org in hidden]), viewer.city) and others:
-        hidden.add(others.pop(0)[1])
-    return hidden
-
-
-def _together(goal: EffectGoal, results: list[Result]) -> Result:
-    """The summed figures of some organisations, as one result to mask."""
-    numerator = sum(r.numerator or 0 for r in results)
-    denominator = None if goal.denominator_label is None else sum(r.denominator or 0 for r in results)
-    baseline = sum(r.baseline or 0 for r in results) if goal.target_type == TargetType.change_at_least else None
-    return Result(year=0, numerator=numerator, denominator=denominator, baseline=baseline, value=None,
-                  assessment=Assessment.no_data, reason=None, reported=len(results), responsible=len(results))
-
-
-def withhold_in_export(rows: list[list], results: list[GoalResults], viewer: Viewer) -> list[list]:
-    """Write "dolt" for the figures `withheld` adds to an export's own masking (the header row first).
-
-    The export masks each row on its own; without this, the city's totals on the pages minus
-    the file's other rows would give a masked row back.
-    """
-    held = {(r.goal.code, row.organisation.slug, year) for r in results for year in r.years
-            for row in r.organisations if row.organisation.id in withheld(r, year, viewer)}
-    return [rows[0]] + [[*row[:5], WITHHELD, *row[6:]] if (row[0], row[2], row[4]) in held and
-                        isinstance(row[5], int) else row for row in rows[1:]]

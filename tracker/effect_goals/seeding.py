@@ -6,14 +6,17 @@ responsibility a coordinator changed or removed stays as they left it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import Field, model_validator
 from sqlmodel import Session, select
 
 from tracker.effect_goals.models import EffectGoal, EffectGoalOrganisation, TargetType
+from tracker.organisations.models import Organisation
 from tracker.programs.models import Program
-from tracker.seeding.files import DISTRICTS_TOKEN, Located, SeedBundle, SeedError, StrictSeed, read_yaml, rows, validate
+from tracker.seeding.models import Located, SeedBundle, SeedLedger, StrictSeed
+from tracker.seeding.parsing import check_responsible, check_unique, program_of, read_yaml, rows, validate
 
 FILE_NAME = "effect-goals.yaml"
 
@@ -49,25 +52,19 @@ def read_effect_goals(bundle: SeedBundle, seed_dir: Path) -> None:
     if not path.exists():
         return
     data = read_yaml(path)
-    slug = data.get("program")
-    if slug not in bundle.goals:
-        raise SeedError(path, data.get("__line__"), f"okänt program {slug!r}")
+    slug = program_of(data, bundle, path)
     org_slugs = {o.value.slug for o in bundle.organisations}
     seen: dict[str, int] = {}
     located = bundle.effect_goals.setdefault(slug, [])
     for index, raw in enumerate(rows(data, "effect_goals", path), start=1):
         seed, line = validate(EffectGoalSeed, raw, path, index)
-        if seed.code in seen:
-            raise SeedError(path, line, f"dubblett: kod {seed.code!r} finns redan i post {seen[seed.code]}", index)
-        seen[seed.code] = index
-        for responsible in seed.responsible:
-            if responsible != DISTRICTS_TOKEN and responsible not in org_slugs:
-                raise SeedError(path, line, f"okänd organisation {responsible!r} i responsible", index)
+        check_unique(seen, seed.code, path, index, line, "kod")
+        check_responsible(seed.responsible, org_slugs, path, index, line)
         located.append(Located(seed, path, index, line))
 
 
-def apply_effect_goals(session: Session, ledger, program: Program, rows_: list[Located],
-                       responsible_of) -> None:
+def apply_effect_goals(session: Session, ledger: SeedLedger, program: Program, rows_: list[Located],
+                       responsible_of: Callable[[list[str]], list[Organisation]]) -> None:
     """Create the goals and responsibilities never created before (`ledger` is the seed's record)."""
     for position, located in enumerate(rows_):
         seed: EffectGoalSeed = located.value

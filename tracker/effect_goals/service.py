@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from tracker.effect_goals.models import EffectGoal, EffectGoalOrganisation, Measurement
+from tracker.effect_goals.models import EffectGoal, EffectGoalOrganisation, Measurement, TargetType
 from tracker.effect_goals.rollup import Figures, GoalTarget, Result, result
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Program
@@ -35,6 +35,43 @@ class GoalResults:
     @property
     def target(self) -> GoalTarget:
         return target_of(self.goal)
+
+
+@dataclass(frozen=True)
+class EffectGoalResults:
+    """An effect goal with one set of its results per year, as the styrkort and the programme report carry it.
+
+    Exact: whoever shows them masks them (`masking`, `display.results_table`). Shaped like an `EffectGoal`
+    where `display` reads one (target type, value and baseline year). The styrkort holds the organisation's
+    own results, the programme report the city's.
+    """
+
+    program_name: str
+    code: str
+    wording: str
+    target_type: TargetType
+    target_value: int
+    baseline_year: int | None
+    numerator_label: str
+    denominator_label: str | None
+    data_source: str | None
+    results: tuple[Result, ...]  # oldest year first
+    # Years a masked view withholds whole although their figures are not small themselves: the city's
+    # total minus the other organisations' figures would give a masked organisation's back (`masking`).
+    withheld_years: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, goal: EffectGoal, program_name: str, results: list[Result], *,
+           withheld_years: list[int] = ()) -> EffectGoalResults:
+        return cls(program_name=program_name, code=goal.code, wording=goal.wording,
+                   target_type=TargetType(goal.target_type), target_value=goal.target_value,
+                   baseline_year=goal.baseline_year, numerator_label=goal.numerator_label,
+                   denominator_label=goal.denominator_label, data_source=goal.data_source, results=tuple(results),
+                   withheld_years=tuple(withheld_years))
+
+    def is_baseline(self, result: Result) -> bool:
+        """A change target's baseline year: compared with itself it is the starting count, not a result."""
+        return self.target_type == TargetType.change_at_least and result.year == self.baseline_year
 
 
 def target_of(goal: EffectGoal) -> GoalTarget:

@@ -1,6 +1,6 @@
 """Effektmål: the goals' yearly results for everyone who follows the programme, figures in from the organisations.
 
-Figures are masked by who is looking (see `pages.Viewer`). Every form works as a
+Figures are masked by who is looking (see `masking.Viewer`). Every form works as a
 plain POST (a redirect with a flash message, or the page again with the problem
 beside the field: 422, or the other person's figures: 409); htmx requests,
 told apart by `htmx.target`, get the component that replaces itself.
@@ -16,18 +16,16 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
 from tracker import clock
-from tracker.accounts.access import COORDINATORS, READERS, REPORTERS, allow, check_org, organisation_ids_of
+from tracker.accounts.access import COORDINATORS, READERS, REPORTERS, allow
 from tracker.accounts.models import Role
 from tracker.accounts.service import user_names
 from tracker.db import get_session
-from tracker.effect_goals import display, editing, exchange, forms, pages, service
+from tracker.effect_goals import display, editing, exchange, forms, masking, pages, service
 from tracker.effect_goals.forms import MeasurementEditor, Notice
 from tracker.effect_goals.models import EffectGoal, Measurement
-from tracker.extensions import htmx
-from tracker.organisations import service as organisations
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Program
-from tracker.reporting.forms import parse_version
+from tracker.viewkit import commit_or_refuse, organisation_or_404, version_field, wants_fragment
 
 bp = Blueprint("effect_goals", __name__, url_prefix="/effektmal")
 
@@ -76,15 +74,13 @@ def baseline(goal_id: int):
         year = forms.parse_year(raw)
     except ValueError:
         return _goal_page(goal, program, status=422, baseline={"value": raw, "error": _("Välj ett år i listan.")})
-    try:
-        editing.set_baseline(session, goal=goal, year=year, actor=current_user)
-        session.commit()
-    except editing.MeasurementError as error:
-        session.rollback()
+    _saved, error = commit_or_refuse(session, lambda: editing.set_baseline(session, goal=goal, year=year,
+                                                                         actor=current_user), editing.MeasurementError)
+    if error is not None:
         message = error.errors.get("year") or str(error)
         return _goal_page(goal, program, status=422, baseline={"value": raw, "error": message})
     message = _("Basåret är nu %(year)s.", year=year) if year else _("Basåret är borttaget.")
-    if htmx.target == RESULTS_ID and not htmx.boosted:
+    if wants_fragment(RESULTS_ID):
         return _goal_page(goal, program, baseline={"message": message})
     flash(message)
     return redirect(url_for("effect_goals.show", goal_id=goal.id), code=303)
@@ -108,7 +104,7 @@ def choose():
 @allow(REPORTERS)
 def input_page(org: str, year: int):
     """Show one form row per goal the organisation reports figures for, for the year."""
-    return _input_page(_organisation_or_404(org), year)
+    return _input_page(organisation_or_404(get_session(), org, report=True), year)
 
 
 @bp.post("/inmatning/<org>/<int:year>/<int:goal_id>")
@@ -116,40 +112,40 @@ def input_page(org: str, year: int):
 def save(org: str, year: int, goal_id: int):
     """Save an organisation's figures for one goal and year."""
     session = get_session()
-    organisation = _organisation_or_404(org)
+    organisation = organisation_or_404(session, org, report=True)
     goal, _program = _goal_or_404(goal_id)
     if not editing.is_responsible(session, goal, organisation.id):
         abort(404)
-    expected = _version_arg()
+    expected = version_field()
     editor = MeasurementEditor(goal, organisation, year, forms.sent_values(request.form), expected)
     content, errors = editing.read_measurement_form(goal, request.form)
-    try:
+
+    def write() -> Measurement:
         if errors:
             raise editing.MeasurementError(errors)
-        measurement = editing.save_measurement(session, goal=goal, organisation=organisation, year=year,
-                                               content=content, expected_version=expected, actor=current_user)
-        session.commit()
-    except editing.MeasurementError as error:
-        session.rollback()
-        editor.errors = {name: text for name, text in error.errors.items() if name != "year"}
+        return editing.save_measurement(session, goal=goal, organisation=organisation, year=year, content=content,
+                                        expected_version=expected, actor=current_user)
+
+    measurement, refusal = commit_or_refuse(session, write, editing.MeasurementError, editing.MeasurementConflict,
+                                            editing.NotAllowed)
+    if isinstance(refusal, editing.NotAllowed):
+        abort(403)
+    if isinstance(refusal, editing.MeasurementError):
+        editor.errors = {name: text for name, text in refusal.errors.items() if name != "year"}
         editor.saved = editing.get_measurement(session, goal.id, organisation.id, year)
-        editor.notice = Notice("error", error.errors.get("year") or _("Siffrorna sparades inte. Rätta det som är "
+        editor.notice = Notice("error", refusal.errors.get("year") or _("Siffrorna sparades inte. Rätta det som är "
                                                                        "markerat."))
         return _answer(editor, 422, _("Siffrorna sparades inte"))
-    except editing.MeasurementConflict as conflict:
-        session.rollback()
+    if isinstance(refusal, editing.MeasurementConflict):
         # The next save goes on top of the figures the user has now seen.
-        editor.version, editor.saved, editor.conflict = conflict.current.version, conflict.current, conflict.current
+        editor.version, editor.saved, editor.conflict = refusal.current.version, refusal.current, refusal.current
         editor.notice = Notice("conflict", _(
             "Någon annan har sparat siffror för målet och året sedan du öppnade sidan. Dina siffror är inte "
             "sparade men finns kvar i formuläret. Jämför med de sparade siffrorna och spara igen om dina ska gälla."))
         return _answer(editor, 409, _("Siffrorna sparades inte: någon annan har sparat sedan du öppnade sidan"))
-    except editing.NotAllowed:
-        session.rollback()
-        abort(403)
     editor.values, editor.version, editor.saved = forms.values_of(measurement), measurement.version, measurement
     editor.notice = Notice("saved", _("Sparat %(time)s", time=format_datetime(measurement.updated_at, "HH:mm")))
-    if _wants(editor.dom_id):
+    if wants_fragment(editor.dom_id):
         return _answer(editor, 200, _("Sparat"))
     flash(_("Siffrorna är sparade: %(goal)s", goal=goal.wording))
     return redirect(url_for("effect_goals.input_page", org=organisation.slug, year=year) + f"#{editor.dom_id}",
@@ -190,11 +186,9 @@ def import_upload():
     if len(data) > MAX_UPLOAD:
         return _import_refused(error=_("Filen är större än %(size)s MB. Dela upp den i flera filer.",
                                        size=MAX_UPLOAD // (1024 * 1024)))
-    try:
-        result = exchange.import_file(session, filename=upload.filename, data=data, actor=current_user)
-        session.commit()
-    except exchange.ImportRejected as rejected:
-        session.rollback()
+    result, rejected = commit_or_refuse(session, lambda: exchange.import_file(
+        session, filename=upload.filename, data=data, actor=current_user), exchange.ImportRejected)
+    if rejected is not None:
         return _import_refused(problems=rejected.problems)
     flash(_("Importen är klar: %(created)s nya, %(updated)s ändrade och %(unchanged)s oförändrade mätvärden.",
             created=result.created, updated=result.updated, unchanged=result.unchanged))
@@ -203,10 +197,8 @@ def import_upload():
 
 # Reading the request
 
-def _viewer() -> pages.Viewer:
-    threshold = current_app.config["EFFECT_GOAL_MASK_THRESHOLD"]
-    own = organisation_ids_of(get_session(), current_user) if current_user.role == Role.contact else frozenset()
-    return pages.Viewer(threshold, exact_everywhere=current_user.role == Role.coordinator, own=own)
+def _viewer() -> masking.Viewer:
+    return masking.viewer_of(get_session(), current_user, threshold=current_app.config["EFFECT_GOAL_MASK_THRESHOLD"])
 
 
 def _goal_or_404(goal_id: int) -> tuple[EffectGoal, Program]:
@@ -217,23 +209,6 @@ def _goal_or_404(goal_id: int) -> tuple[EffectGoal, Program]:
     return goal, session.get(Program, goal.program_id)
 
 
-def _organisation_or_404(slug: str) -> Organisation:
-    organisation = organisations.get_by_slug(get_session(), slug) or abort(404)
-    check_org(get_session(), current_user, organisation.id, report=True)
-    return organisation
-
-
-def _version_arg() -> int | None:
-    try:
-        return parse_version(request.form.get("version"))
-    except ValueError:
-        abort(400)
-
-
-def _wants(target: str) -> bool:
-    return htmx.target == target and not htmx.boosted
-
-
 # Answering
 
 def _goal_page(goal: EffectGoal, program: Program, *, status: int = 200, baseline: dict | None = None):
@@ -241,7 +216,7 @@ def _goal_page(goal: EffectGoal, program: Program, *, status: int = 200, baselin
     context = {"view": pages.goal_view(results, _viewer()), "program": program, "results_id": RESULTS_ID,
                "baseline": baseline or {}, "coordinator": current_user.role == Role.coordinator,
                "baseline_years": range(program.start_year, program.end_year + 1)}
-    if _wants(RESULTS_ID):
+    if wants_fragment(RESULTS_ID):
         return render_block(SHOW, "results", **context), status
     return render_template(SHOW, **context), status
 
@@ -267,7 +242,7 @@ def _input_page(organisation: Organisation, year: int, *, override: MeasurementE
 def _answer(editor: MeasurementEditor, status: int, announcement: str):
     ids = [m.updated_by_id for m in (editor.saved, editor.conflict) if isinstance(m, Measurement)]
     editor.names = user_names(get_session(), ids)
-    if not _wants(editor.dom_id):
+    if not wants_fragment(editor.dom_id):
         return _input_page(editor.organisation, editor.year, override=editor, status=status)
     announcement = _("%(message)s: %(goal)s", message=announcement, goal=editor.goal.wording)
     html = render_block(ROW, "measurement", editor=editor)
@@ -280,14 +255,13 @@ def _export(kind: str):
         year = forms.parse_year(request.args.get("ar")) or clock.today().year - 1
     except ValueError:
         abort(400)
+    exact = current_user.role == Role.contact or viewer.city is None
     if current_user.role == Role.contact:  # their own organisations' rows, exact, as on their input pages
         rows = exchange.export_table(session, year=year, threshold=None, organisation_ids=set(viewer.own))
     else:
-        rows = exchange.export_table(session, year=year, threshold=viewer.city)
-        if viewer.city is not None:
-            results = service.goal_results(session, service.list_goals(session), today=clock.today())
-            rows = pages.withhold_in_export(rows, results, viewer)
-    exact = current_user.role == Role.contact or viewer.city is None
+        results = [] if exact else service.goal_results(session, service.list_goals(session), today=clock.today())
+        rows = exchange.export_table(session, year=year, threshold=viewer.city,
+                                     withheld=masking.withheld_in_export(results, viewer))
     data = (exchange.to_xlsx(rows, method=display.method_lines(None if exact else viewer.city)) if kind == "xlsx"
             else exchange.to_csv(rows))
     return Response(data, content_type=EXPORT_TYPES[kind], headers={

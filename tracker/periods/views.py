@@ -16,10 +16,10 @@ from jinja2_fragments.flask import render_block
 
 from tracker.accounts.access import COORDINATORS, READERS, allow
 from tracker.db import get_session
-from tracker.extensions import htmx
 from tracker.periods import service
 from tracker.periods.forms import CloseForm, DeadlineForm, ReopenForm, add_error
 from tracker.periods.models import ReportingPeriod
+from tracker.viewkit import commit_or_refuse, period_or_404, wants_fragment
 
 bp = Blueprint("periods", __name__, url_prefix="/tertialer")
 
@@ -51,19 +51,18 @@ def index():
 @allow(READERS)
 def show(period: str):
     """Show one tertial with its reopenings; coordinators also get the forms that change it."""
-    return _page(_period_or_404(period))
+    return _page(period_or_404(get_session(), period))
 
 
 @bp.post("/<period>/oppna", endpoint="open")
 @allow(COORDINATORS)
 def open_period(period: str):
     """Open a tertial for every organisation (a warning says if another one is open too)."""
-    session, tertial = get_session(), _period_or_404(period)
-    try:
-        others = service.open_period(session, period=tertial, actor=current_user)
-        session.commit()
-    except service.PeriodError as error:
-        session.rollback()
+    session = get_session()
+    tertial = period_or_404(session, period)
+    others, error = commit_or_refuse(session, lambda: service.open_period(session, period=tertial, actor=current_user),
+                                     service.PeriodError)
+    if error is not None:
         return _refused(tertial, error)
     message = _("%(period)s är öppen för rapportering.", period=tertial.label)
     warning = _also_open(others)
@@ -74,13 +73,12 @@ def open_period(period: str):
 @allow(COORDINATORS)
 def close(period: str):
     """Close a tertial, once the coordinator has confirmed it."""
-    session, tertial = get_session(), _period_or_404(period)
+    session = get_session()
+    tertial = period_or_404(session, period)
     form = CloseForm()
-    try:
-        service.close_period(session, period=tertial, actor=current_user, confirmed=bool(form.confirm.data))
-        session.commit()
-    except service.PeriodError as error:
-        session.rollback()
+    _none, error = commit_or_refuse(session, lambda: service.close_period(
+        session, period=tertial, actor=current_user, confirmed=bool(form.confirm.data)), service.PeriodError)
+    if error is not None:
         return _refused(tertial, error, close=form)
     return _done(tertial, _("%(period)s är stängd. Ingen kan rapportera på den längre.", period=tertial.label))
 
@@ -89,15 +87,14 @@ def close(period: str):
 @allow(COORDINATORS)
 def deadline(period: str):
     """Move the last day for reporting on a tertial."""
-    session, tertial = get_session(), _period_or_404(period)
+    session = get_session()
+    tertial = period_or_404(session, period)
     form = DeadlineForm()
     if not form.validate():
         return _refused(tertial, None, deadline=form)
-    try:
-        service.change_deadline(session, period=tertial, deadline=form.value, actor=current_user)
-        session.commit()
-    except service.PeriodError as error:
-        session.rollback()
+    _none, error = commit_or_refuse(session, lambda: service.change_deadline(
+        session, period=tertial, deadline=form.value, actor=current_user), service.PeriodError)
+    if error is not None:
         return _refused(tertial, error, deadline=form)
     return _done(tertial, _("Sista dag för %(period)s är nu %(date)s.", period=tertial.label,
                             date=form.value.isoformat()))
@@ -107,16 +104,15 @@ def deadline(period: str):
 @allow(COORDINATORS)
 def reopen(period: str):
     """Open a closed tertial again for one organisation, with the reason why."""
-    session, tertial = get_session(), _period_or_404(period)
+    session = get_session()
+    tertial = period_or_404(session, period)
     form = ReopenForm().with_choices(service.reopenable_organisations(session))
-    try:
-        _reopening, organisation = service.reopen_for(
-            session, period=tertial, organisation_slug=form.organisation.data, reason=form.reason.data,
-            actor=current_user)
-        session.commit()
-    except service.PeriodError as error:
-        session.rollback()
+    reopened, error = commit_or_refuse(session, lambda: service.reopen_for(
+        session, period=tertial, organisation_slug=form.organisation.data, reason=form.reason.data,
+        actor=current_user), service.PeriodError)
+    if error is not None:
         return _refused(tertial, error, reopen=form)
+    _reopening, organisation = reopened
     return _done(tertial, _("%(period)s är återöppnad för %(org)s. Organisationen kan rapportera tills "
                             "återöppningen stängs.", period=tertial.label, org=organisation.short_name))
 
@@ -125,13 +121,12 @@ def reopen(period: str):
 @allow(COORDINATORS)
 def close_reopening(period: str, reopening_id: int):
     """End a reopening: the organisation can no longer report on the closed tertial."""
-    session, tertial = get_session(), _period_or_404(period)
+    session = get_session()
+    tertial = period_or_404(session, period)
     reopening, organisation = service.get_reopening(session, tertial, reopening_id) or abort(404)
-    try:
-        service.close_reopening(session, reopening=reopening, organisation=organisation, actor=current_user)
-        session.commit()
-    except service.PeriodError as error:
-        session.rollback()
+    _none, error = commit_or_refuse(session, lambda: service.close_reopening(
+        session, reopening=reopening, organisation=organisation, actor=current_user), service.PeriodError)
+    if error is not None:
         return _refused(tertial, error)
     return _done(tertial, _("Återöppningen av %(period)s för %(org)s är stängd.", period=tertial.label,
                             org=organisation.short_name))
@@ -139,20 +134,8 @@ def close_reopening(period: str, reopening_id: int):
 
 # Reading the request
 
-def _period_or_404(code: str) -> ReportingPeriod:
-    try:
-        period = service.get_period(get_session(), code)
-    except ValueError:
-        abort(404)
-    return period or abort(404)
-
-
 def _can_edit() -> bool:
     return current_user.is_authenticated and current_user.role in COORDINATORS
-
-
-def _wants_panel() -> bool:
-    return htmx.target == PANEL_ID and not htmx.boosted
 
 
 # Answering
@@ -189,7 +172,7 @@ def _context(period: ReportingPeriod, panel: Panel) -> dict:
 
 def _page(period: ReportingPeriod, *, status: int = 200, **state):
     panel = _panel(period, **state)
-    if _wants_panel():
+    if wants_fragment(PANEL_ID):
         return render_block(SHOW, "panel", **_context(period, panel)), status
     return render_template(SHOW, **_context(period, panel)), status
 
@@ -206,7 +189,7 @@ def _refused(period: ReportingPeriod, error: service.PeriodError | None, **forms
 
 
 def _done(period: ReportingPeriod, message: str, *, warnings: list[str] = ()):
-    if _wants_panel():
+    if wants_fragment(PANEL_ID):
         return _page(period, message=message, warnings=list(warnings))
     flash(message)
     for warning in warnings:

@@ -1,42 +1,32 @@
-"""Coordinators change the programme: goals, activities and who is responsible."""
+"""Changing a programme's goals and activities, each change recorded in the audit log.
+
+The coordinator's pages and the seed both write through these functions; the
+reads are in `service`, who is responsible in `responsibility`.
+"""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
-from pydantic import StringConstraints
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, func, select
+from sqlmodel import Session, func, select
 
 from tracker.audit import service as audit
-from tracker.organisations.models import Organisation
 from tracker.programs.models import (
     Activity,
     ActivityBase,
+    ActivityCreate,
     ActivityPartner,
     ActivityTargetGroup,
-    Commitment,
+    ActivityUpdate,
     Goal,
-    GoalBase,
+    GoalCreate,
+    GoalUpdate,
     Partner,
     Program,
     TargetGroup,
 )
-from tracker.programs.service import (
-    activity_names,
-    assign_many,
-    create_activity,
-    deactivate_commitment,
-    get_or_create_named,
-    link_partner,
-    link_target_group,
-    responsible_organisations,
-    time_frame_for,
-)
-from tracker.reporting.models import StatusReport
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+from tracker.programs.service import activity_names, time_frame_for
 
 
 class ProgramError(Exception):
@@ -47,42 +37,7 @@ class ProgramError(Exception):
         self.field = field
 
 
-class ConfirmationNeeded(ProgramError):
-    """Unassigning would leave reports behind: the coordinator must confirm first."""
-
-    def __init__(self, message: str, *, reports: int):
-        super().__init__(message)
-        self.reports = reports
-
-
-class GoalCreate(GoalBase):
-    """Validated input for a new goal (no number: a group such as the implementation plan)."""
-
-
-class GoalUpdate(SQLModel):
-    """Validated changes to a goal; only the fields given are changed."""
-
-    number: int | None = Field(default=None, ge=1, le=99)
-    title: str | None = Field(default=None, min_length=1, max_length=500)
-
-
-class ActivityCreate(ActivityBase):
-    """Validated input for a new activity, with who it is for and whom it is done with."""
-
-    target_groups: list[Name] = Field(default_factory=list)
-    partners: list[Name] = Field(default_factory=list)
-
-
-class ActivityUpdate(SQLModel):
-    """Validated changes to an activity; only the fields given are changed."""
-
-    title: str | None = Field(default=None, min_length=1, max_length=1000)
-    description: str | None = Field(default=None, max_length=5000)
-    time_frame: str | None = Field(default=None, min_length=1, max_length=200)
-    note: str | None = Field(default=None, max_length=5000)
-    target_groups: list[Name] | None = None
-    partners: list[Name] | None = None
-
+# Goals
 
 def _check_goal_number(session: Session, program: Program, number: int | None, *, goal_id: int | None) -> None:
     if number is None:
@@ -91,8 +46,7 @@ def _check_goal_number(session: Session, program: Program, number: int | None, *
         select(Goal.id).where(Goal.program_id == program.id, Goal.number == number, Goal.id != goal_id)
     ).first()
     if taken is not None:
-        raise ProgramError(_("Mål %(number)s finns redan i programmet. Välj ett annat nummer.", number=number),
-                           field="number")
+        raise _number_taken(number)
 
 
 def _flush_goal(session: Session, number: int | None) -> None:
@@ -100,8 +54,12 @@ def _flush_goal(session: Session, number: int | None) -> None:
     try:
         session.flush()
     except IntegrityError:
-        raise ProgramError(_("Mål %(number)s finns redan i programmet. Välj ett annat nummer.", number=number),
-                           field="number") from None
+        raise _number_taken(number) from None
+
+
+def _number_taken(number: int | None) -> ProgramError:
+    return ProgramError(_("Mål %(number)s finns redan i programmet. Välj ett annat nummer.", number=number),
+                        field="number")
 
 
 def add_goal(session: Session, *, program: Program, data: GoalCreate, actor: Any) -> Goal:
@@ -134,6 +92,36 @@ def update_goal(session: Session, *, goal: Goal, program: Program, data: GoalUpd
     return goal
 
 
+# Activities
+
+def create_activity(
+    session: Session,
+    *,
+    goal: Goal,
+    program: Program,
+    data: ActivityBase,
+    actor: Any,
+    position: int | None = None,
+) -> Activity:
+    """Add an activity under a goal, with dates read from its time frame."""
+    frame = time_frame_for(program, data.time_frame)
+    if position is None:
+        position = len(session.exec(select(Activity.id).where(Activity.goal_id == goal.id)).all())
+    activity = Activity(
+        **data.model_dump(include=set(ActivityBase.model_fields)),
+        goal_id=goal.id,
+        position=position,
+        starts_on=frame.starts_on,
+        ends_on=frame.ends_on,
+        time_frame_parsed=frame.parsed,
+    )
+    session.add(activity)
+    session.flush()
+    audit.record(session, actor=actor, action="activity.created", entity=activity,
+                 after=data.model_dump())
+    return activity
+
+
 def add_activity(session: Session, *, goal: Goal, program: Program, data: ActivityCreate, actor: Any) -> Activity:
     """Add an activity last under a goal, with its target groups and partners."""
     last = session.exec(select(func.max(Activity.position)).where(Activity.goal_id == goal.id)).one()
@@ -145,11 +133,39 @@ def add_activity(session: Session, *, goal: Goal, program: Program, data: Activi
     return activity
 
 
+def get_or_create_named(session: Session, model: type[TargetGroup] | type[Partner], name: str
+                        ) -> TargetGroup | Partner:
+    """Return the target group or partner with this name, creating it if new."""
+    found = session.exec(select(model).where(model.name == name)).first()
+    if found is None:
+        found = model(name=name)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def link_target_group(session: Session, activity: Activity, group: TargetGroup) -> None:
+    if session.get(ActivityTargetGroup, (activity.id, group.id)) is None:
+        session.add(ActivityTargetGroup(activity_id=activity.id, target_group_id=group.id))
+
+
+def link_partner(session: Session, activity: Activity, partner: Partner) -> None:
+    if session.get(ActivityPartner, (activity.id, partner.id)) is None:
+        session.add(ActivityPartner(activity_id=activity.id, partner_id=partner.id))
+
+
+def link_name(session: Session, activity: Activity, model: type[TargetGroup] | type[Partner],
+              name: str) -> TargetGroup | Partner:
+    """Link the activity to the target group or partner with this name, creating the name if new."""
+    named = get_or_create_named(session, model, name)
+    (link_target_group if model is TargetGroup else link_partner)(session, activity, named)
+    return named
+
+
 def _link_names(session: Session, activity: Activity, model: type[TargetGroup] | type[Partner],
                 names: list[str]) -> None:
-    link = link_target_group if model is TargetGroup else link_partner
     for name in dict.fromkeys(names):
-        link(session, activity, get_or_create_named(session, model, name))
+        link_name(session, activity, model, name)
 
 
 def _set_names(session: Session, activity: Activity, model: type[TargetGroup] | type[Partner],
@@ -205,80 +221,18 @@ def update_activity(
 
 def deactivate_activity(session: Session, *, activity: Activity, actor: Any) -> None:
     """Take an activity out of the programme; its commitments and reports are kept."""
-    if not activity.active:
-        return
-    activity.active = False
-    session.add(activity)
-    audit.record(session, actor=actor, action="activity.deactivated", entity=activity,
-                 before={"active": True}, after={"active": False})
+    _set_active(session, activity, False, actor=actor, action="activity.deactivated")
 
 
 def reactivate_activity(session: Session, *, activity: Activity, actor: Any) -> None:
     """Bring a deactivated activity back into the programme."""
-    if activity.active:
+    _set_active(session, activity, True, actor=actor, action="activity.reactivated")
+
+
+def _set_active(session: Session, activity: Activity, active: bool, *, actor: Any, action: str) -> None:
+    if activity.active == active:
         return
-    activity.active = True
+    activity.active = active
     session.add(activity)
-    audit.record(session, actor=actor, action="activity.reactivated", entity=activity,
-                 before={"active": False}, after={"active": True})
-
-
-def assign_by_slugs(session: Session, *, activity: Activity, slugs: list[str], actor: Any) -> list[Organisation]:
-    """Make the organisations with these slugs responsible; returns those that were not already."""
-    if not activity.active:
-        raise ProgramError(_("Aktiviteten är avslutad. Återaktivera den innan du lägger till ansvariga."),
-                           field="organisation")
-    wanted = list(dict.fromkeys(s.strip() for s in slugs if s and s.strip()))
-    if not wanted:
-        raise ProgramError(_("Välj minst en organisation."), field="organisation")
-    found = {o.slug: o for o in session.exec(select(Organisation).where(Organisation.slug.in_(wanted)))}
-    unknown = [s for s in wanted if s not in found]
-    if unknown:
-        raise ProgramError(_("Okänd organisation: %(organisations)s.", organisations=", ".join(unknown)),
-                           field="organisation")
-    inactive = [found[s].short_name for s in wanted if not found[s].active]
-    if inactive:
-        raise ProgramError(_("Inaktiva organisationer kan inte bli ansvariga: %(organisations)s.",
-                             organisations=", ".join(inactive)), field="organisation")
-    already = {o.id for o in responsible_organisations(session, activity)}
-    organisations = [found[s] for s in wanted]
-    try:
-        assign_many(session, activity=activity, organisations=organisations, actor=actor)
-    except IntegrityError:
-        raise ProgramError(_("Någon annan ändrade de ansvariga samtidigt. Ladda om sidan och försök igen."),
-                           field="organisation") from None
-    return [o for o in organisations if o.id not in already]
-
-
-def report_count(session: Session, commitment: Commitment) -> int:
-    """How many status reports (drafts included) the commitment has."""
-    return session.exec(select(func.count(StatusReport.id)).where(StatusReport.commitment_id == commitment.id)).one()
-
-
-def unassign(
-    session: Session, *, activity: Activity, organisation: Organisation, actor: Any, confirmed: bool = False
-) -> int:
-    """End an organisation's responsibility for an activity; returns how many reports it keeps.
-
-    The commitment is deactivated, never deleted. When it has reports the
-    coordinator must confirm (ConfirmationNeeded says how many there are).
-    """
-    commitment = session.exec(
-        select(Commitment).where(Commitment.activity_id == activity.id,
-                                 Commitment.organisation_id == organisation.id, Commitment.active)
-    ).first()
-    if commitment is None:
-        raise ProgramError(_("%(org)s är inte ansvarig för aktiviteten.", org=organisation.short_name),
-                           field="organisation")
-    count = report_count(session, commitment)
-    if count and not confirmed:
-        raise ConfirmationNeeded(
-            ngettext("%(num)d rapport finns; de sparas och åtagandet avaktiveras. %(org)s kan göras ansvarig igen "
-                     "senare och får då tillbaka sina rapporter.",
-                     "%(num)d rapporter finns; de sparas och åtagandet avaktiveras. %(org)s kan göras ansvarig igen "
-                     "senare och får då tillbaka sina rapporter.", count, org=organisation.short_name),
-            reports=count,
-        )
-    deactivate_commitment(session, commitment=commitment, actor=actor)
-    session.flush()
-    return count
+    audit.record(session, actor=actor, action=action, entity=activity,
+                 before={"active": not active}, after={"active": active})

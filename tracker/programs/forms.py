@@ -1,7 +1,7 @@
 """Forms for changing goals and activities; messages in the user's language, shown beside each field.
 
-The forms read and check what was typed; the input models in `editing`
-(GoalCreate, ActivityUpdate, …) are what its operations accept.
+The forms read and check what was typed; the input models in `models`
+(GoalCreate, ActivityUpdate, …) are what the operations in `editing` accept.
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from wtforms import Field, Form, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from tracker.organisations.models import Organisation
-from tracker.programs.editing import ActivityCreate, ActivityUpdate, GoalCreate, GoalUpdate, ProgramError
-from tracker.programs.models import Activity, Program
+from tracker.programs.editing import ProgramError
+from tracker.programs.models import Activity, ActivityCreate, ActivityUpdate, GoalCreate, GoalUpdate, Program
 
 REQUIRED = _l("Fältet måste fyllas i.")
 
@@ -122,12 +122,14 @@ def add_error(form: Form, name: str | None, message: str) -> None:
     target.errors = [*target.errors, message]
 
 
-def add_program_error(form: Form, error: ProgramError) -> None:
-    add_error(form, error.field, str(error))
+def add_refusal(form: Form, error: ProgramError | ModelError) -> None:
+    """Show why the service refused the change beside the field(s) it concerns.
 
-
-def add_model_errors(form: Form, error: ModelError) -> None:
-    """Input that passed the form but not the service's model: mark each field it names."""
+    Input that passed the form but not the service's model marks each field the model names.
+    """
+    if isinstance(error, ProgramError):
+        add_error(form, error.field, str(error))
+        return
     for problem in error.errors():
         add_error(form, str(problem["loc"][0]) if problem["loc"] else None,
                   _("Värdet kan inte sparas. Kontrollera fältet."))

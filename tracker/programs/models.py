@@ -2,26 +2,27 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
+from typing import Annotated
 
 import sqlalchemy as sa
+from pydantic import StringConstraints
 from sqlmodel import Field, SQLModel
 
 from tracker.clock import utcnow
 from tracker.db import UTCDateTime
-from tracker.i18n import N_
+from tracker.i18n import N_, LabelledEnum
 from tracker.organisations.models import SLUG_PATTERN
 
-
-class ProgramKind(StrEnum):
-    programme = "programme"
-    budget_assignment = "budget_assignment"
+# A target group's or partner's name as typed.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
 
-PROGRAM_KIND_LABELS = {
-    ProgramKind.programme: N_("Program"),
-    ProgramKind.budget_assignment: N_("Budgetuppdrag"),
-}
+class ProgramKind(LabelledEnum):
+    programme = "programme", N_("Program")
+    budget_assignment = "budget_assignment", N_("Budgetuppdrag")
+
+
+PROGRAM_KIND_LABELS = ProgramKind.labels()
 
 
 class ProgramBase(SQLModel):
@@ -60,6 +61,17 @@ class Goal(GoalBase, table=True):
     position: int = 0
 
 
+class GoalCreate(GoalBase):
+    """Validated input for a new goal (no number: a group such as the implementation plan)."""
+
+
+class GoalUpdate(SQLModel):
+    """Validated changes to a goal; only the fields given are changed."""
+
+    number: int | None = Field(default=None, ge=1, le=99)
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+
+
 class ActivityBase(SQLModel):
     title: str = Field(min_length=1, max_length=1000)
     description: str | None = Field(default=None, max_length=5000, sa_type=sa.Text)
@@ -76,6 +88,24 @@ class Activity(ActivityBase, table=True):
     ends_on: date
     time_frame_parsed: bool
     active: bool = True
+
+
+class ActivityCreate(ActivityBase):
+    """Validated input for a new activity, with who it is for and whom it is done with."""
+
+    target_groups: list[Name] = Field(default_factory=list)
+    partners: list[Name] = Field(default_factory=list)
+
+
+class ActivityUpdate(SQLModel):
+    """Validated changes to an activity; only the fields given are changed."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=1000)
+    description: str | None = Field(default=None, max_length=5000)
+    time_frame: str | None = Field(default=None, min_length=1, max_length=200)
+    note: str | None = Field(default=None, max_length=5000)
+    target_groups: list[Name] | None = None
+    partners: list[Name] | None = None
 
 
 class TargetGroup(SQLModel, table=True):

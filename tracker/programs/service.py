@@ -1,23 +1,15 @@
-"""Reading programmes, goals, activities and commitments, and the building blocks that change them.
-
-Seeding and the coordinator's edits (in `editing`) both add activities and
-assign organisations through the functions here.
-"""
+"""Reading programmes, goals, activities and commitments; the changes are in `editing`."""
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
-from tracker.audit import service as audit
-from tracker.clock import utcnow
 from tracker.organisations.models import Organisation
 from tracker.programs.models import (
     Activity,
-    ActivityBase,
     ActivityPartner,
     ActivityTargetGroup,
     Commitment,
@@ -27,6 +19,7 @@ from tracker.programs.models import (
     TargetGroup,
 )
 from tracker.programs.timeframe import TimeFrame, parse_time_frame
+from tracker.reporting.models import StatusReport
 
 
 def program_period(program: Program) -> tuple[date, date]:
@@ -44,88 +37,6 @@ def list_programs(session: Session) -> list[Program]:
 
 def get_program(session: Session, slug: str) -> Program | None:
     return session.exec(select(Program).where(Program.slug == slug)).first()
-
-
-def create_activity(
-    session: Session,
-    *,
-    goal: Goal,
-    program: Program,
-    data: ActivityBase,
-    actor: Any,
-    position: int | None = None,
-) -> Activity:
-    """Add an activity under a goal, with dates read from its time frame."""
-    frame = time_frame_for(program, data.time_frame)
-    if position is None:
-        position = len(session.exec(select(Activity.id).where(Activity.goal_id == goal.id)).all())
-    activity = Activity(
-        **data.model_dump(include=set(ActivityBase.model_fields)),
-        goal_id=goal.id,
-        position=position,
-        starts_on=frame.starts_on,
-        ends_on=frame.ends_on,
-        time_frame_parsed=frame.parsed,
-    )
-    session.add(activity)
-    session.flush()
-    audit.record(session, actor=actor, action="activity.created", entity=activity,
-                 after=data.model_dump())
-    return activity
-
-
-def assign(session: Session, *, activity: Activity, organisation: Organisation, actor: Any) -> Commitment:
-    """Make an organisation responsible for an activity (reactivates an old commitment)."""
-    return assign_many(session, activity=activity, organisations=[organisation], actor=actor)[0]
-
-
-def assign_many(
-    session: Session, *, activity: Activity, organisations: list[Organisation], actor: Any
-) -> list[Commitment]:
-    """Make each organisation responsible for the activity; one query, one flush."""
-    existing = {
-        c.organisation_id: c
-        for c in session.exec(select(Commitment).where(Commitment.activity_id == activity.id))
-    }
-    changed, result = [], []
-    for organisation in organisations:
-        commitment = existing.get(organisation.id)
-        if commitment is None:
-            commitment = Commitment(activity_id=activity.id, organisation_id=organisation.id)
-            existing[organisation.id] = commitment
-        elif commitment.active:
-            result.append(commitment)
-            continue
-        else:
-            commitment.active, commitment.deactivated_at = True, None
-        session.add(commitment)
-        changed.append((commitment, organisation))
-        result.append(commitment)
-    session.flush()
-    for commitment, organisation in changed:
-        audit.record(session, actor=actor, action="commitment.assigned", entity=commitment,
-                     after={"activity_id": activity.id, "organisation": organisation.slug})
-    return result
-
-
-def get_or_create_named(session: Session, model: type[TargetGroup] | type[Partner], name: str):
-    """Return the target group or partner with this name, creating it if new."""
-    found = session.exec(select(model).where(model.name == name)).first()
-    if found is None:
-        found = model(name=name)
-        session.add(found)
-        session.flush()
-    return found
-
-
-def link_target_group(session: Session, activity: Activity, group: TargetGroup) -> None:
-    if session.get(ActivityTargetGroup, (activity.id, group.id)) is None:
-        session.add(ActivityTargetGroup(activity_id=activity.id, target_group_id=group.id))
-
-
-def link_partner(session: Session, activity: Activity, partner: Partner) -> None:
-    if session.get(ActivityPartner, (activity.id, partner.id)) is None:
-        session.add(ActivityPartner(activity_id=activity.id, partner_id=partner.id))
 
 
 @dataclass
@@ -214,17 +125,7 @@ def organisation_commitments(
     return [(programs[pid], grouped[pid]) for pid in programs]
 
 
-def deactivate_commitment(session: Session, *, commitment: Commitment, actor: Any) -> None:
-    """End an organisation's responsibility; its reports are kept."""
-    if not commitment.active:
-        return
-    commitment.active, commitment.deactivated_at = False, utcnow()
-    session.add(commitment)
-    audit.record(session, actor=actor, action="commitment.deactivated", entity=commitment,
-                 before={"active": True}, after={"active": False})
-
-
-# What the coordinator's editing pages read; the changes themselves are in `editing`.
+# What the coordinator's editing pages read
 
 def get_goal(session: Session, program: Program, goal_id: int) -> Goal | None:
     """The goal if it belongs to the programme."""
@@ -276,3 +177,8 @@ def responsible_organisations(session: Session, activity: Activity) -> list[Orga
         select(Organisation).join(Commitment, Commitment.organisation_id == Organisation.id)
         .where(Commitment.activity_id == activity.id, Commitment.active).order_by(Organisation.name)
     ))
+
+
+def report_count(session: Session, commitment: Commitment) -> int:
+    """How many status reports (drafts included) the commitment has."""
+    return session.exec(select(func.count(StatusReport.id)).where(StatusReport.commitment_id == commitment.id)).one()

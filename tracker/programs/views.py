@@ -16,23 +16,23 @@ from pydantic import ValidationError as ModelError
 
 from tracker.accounts.access import ALL_ROLES, COORDINATORS, allow
 from tracker.db import get_session
-from tracker.extensions import htmx
 from tracker.organisations import service as organisations
-from tracker.programs import editing, service
+from tracker.programs import editing, responsibility, service
 from tracker.programs.forms import (
     ActivityForm,
     GoalForm,
     Responsible,
-    add_model_errors,
-    add_program_error,
+    add_refusal,
     responsible,
     scope_ids,
 )
 from tracker.programs.models import Activity, Goal, Program
+from tracker.viewkit import commit_or_refuse, wants_fragment
 
 bp = Blueprint("programs", __name__, url_prefix="/program")
 
 RESPONSIBLE = "programs/_responsible.html"
+REFUSALS = (editing.ProgramError, ModelError)  # a rule of the service, or input its model does not accept
 
 
 @bp.get("/<slug>")
@@ -48,17 +48,9 @@ def add_goal(program: str):
     """Add a goal to the programme."""
     session, prog = get_session(), _program_or_404(program)
     form = GoalForm()
-    if form.validate_on_submit():
-        try:
-            goal = editing.add_goal(session, program=prog, data=form.to_create(), actor=current_user)
-            session.commit()
-        except (editing.ProgramError, ModelError) as error:
-            session.rollback()
-            _show_error(form, error)
-        else:
-            flash(_goal_added(goal))
-            return _to_program(prog, f"goal-{goal.id}")
-    return _program_page(prog, status=422, new_goal=scope_ids(form, "new-goal"))
+    return _save_goal(prog, form, lambda: editing.add_goal(session, program=prog, data=form.to_create(),
+                                                           actor=current_user),
+                      _goal_added, new_goal=scope_ids(form, "new-goal"))
 
 
 @bp.post("/<program>/mal/<int:goal_id>")
@@ -68,17 +60,20 @@ def edit_goal(program: str, goal_id: int):
     session, prog = get_session(), _program_or_404(program)
     goal = service.get_goal(session, prog, goal_id) or abort(404)
     form = GoalForm()
+    return _save_goal(prog, form, lambda: editing.update_goal(session, goal=goal, program=prog,
+                                                              data=form.to_update(), actor=current_user),
+                      _goal_saved, goal_forms={goal_id: scope_ids(form, f"goal-{goal_id}")})
+
+
+def _save_goal(prog: Program, form: GoalForm, write, message, **page):
+    """Run an add or edit, then go back to the goal; otherwise show the page with the problem beside the field."""
     if form.validate_on_submit():
-        try:
-            editing.update_goal(session, goal=goal, program=prog, data=form.to_update(), actor=current_user)
-            session.commit()
-        except (editing.ProgramError, ModelError) as error:
-            session.rollback()
-            _show_error(form, error)
-        else:
-            flash(_goal_saved(goal))
+        goal, error = commit_or_refuse(get_session(), write, *REFUSALS)
+        if error is None:
+            flash(message(goal))
             return _to_program(prog, f"goal-{goal.id}")
-    return _program_page(prog, status=422, goal_forms={goal_id: scope_ids(form, f"goal-{goal_id}")})
+        add_refusal(form, error)
+    return _program_page(prog, status=422, **page)
 
 
 @bp.route("/<program>/mal/<int:goal_id>/aktivitet", methods=["GET", "POST"])
@@ -88,10 +83,8 @@ def add_activity(program: str, goal_id: int):
     session, prog = get_session(), _program_or_404(program)
     goal = service.get_goal(session, prog, goal_id) or abort(404)
     form = ActivityForm()
-    if form.validate_on_submit():
-        return _save_activity(prog, goal, form, None, lambda: editing.add_activity(
-            session, goal=goal, program=prog, data=form.to_create(), actor=current_user))
-    return _activity_page(prog, goal, form, activity=None)
+    return _save_activity(prog, goal, form, None, lambda: editing.add_activity(
+        session, goal=goal, program=prog, data=form.to_create(), actor=current_user))
 
 
 @bp.route("/<program>/aktivitet/<int:activity_id>", methods=["GET", "POST"])
@@ -108,30 +101,21 @@ def edit_activity(program: str, activity_id: int):
         })
         return _activity_page(prog, goal, form, activity=activity)
     form = ActivityForm()
-    if form.validate_on_submit():
-        def write():
-            editing.update_activity(session, activity=activity, program=prog, data=form.to_update(),
-                                    actor=current_user)
-            return activity
-
-        return _save_activity(prog, goal, form, activity, write)
-    return _activity_page(prog, goal, form, activity=activity)
+    return _save_activity(prog, goal, form, activity, lambda: editing.update_activity(
+        session, activity=activity, program=prog, data=form.to_update(), actor=current_user))
 
 
 def _save_activity(prog, goal, form: ActivityForm, activity, write):
-    """Run an add or edit, then go back to the programme; on a refused change, show the form again."""
-    session = get_session()
-    try:
-        saved = write()
-        session.commit()
-    except (editing.ProgramError, ModelError) as error:
-        session.rollback()
-        _show_error(form, error)
+    """Run an add or edit, then go back to the programme; otherwise show the form again with the problem."""
+    if not form.validate_on_submit():
         return _activity_page(prog, goal, form, activity=activity)
-    message = (_("Aktiviteten är sparad. %(time_frame)s", time_frame=_time_frame_text(prog, saved.time_frame))
-               if activity else
-               _("Aktiviteten är tillagd. %(time_frame)s", time_frame=_time_frame_text(prog, saved.time_frame)))
-    flash(message)
+    saved, error = commit_or_refuse(get_session(), write, *REFUSALS)
+    if error is not None:
+        add_refusal(form, error)
+        return _activity_page(prog, goal, form, activity=activity)
+    time_frame = _time_frame_text(prog, saved.time_frame)
+    flash(_("Aktiviteten är sparad. %(time_frame)s", time_frame=time_frame) if activity else
+          _("Aktiviteten är tillagd. %(time_frame)s", time_frame=time_frame))
     return _to_program(prog, f"activity-{saved.id}")
 
 
@@ -139,10 +123,7 @@ def _save_activity(prog, goal, form: ActivityForm, activity, write):
 @allow(COORDINATORS)
 def deactivate_activity(program: str, activity_id: int):
     """Take an activity out of the programme; commitments and reports are kept."""
-    session, prog = get_session(), _program_or_404(program)
-    activity, _goal = _activity_or_404(prog, activity_id)
-    editing.deactivate_activity(session, activity=activity, actor=current_user)
-    session.commit()
+    prog, activity = _change_activity(program, activity_id, editing.deactivate_activity)
     flash(_("Aktiviteten ”%(activity)s” är avslutad. Åtaganden och rapporter finns kvar, och aktiviteten kan "
             "återaktiveras under Avslutade aktiviteter.", activity=activity.title))
     return _to_program(prog, "deactivated")
@@ -152,12 +133,18 @@ def deactivate_activity(program: str, activity_id: int):
 @allow(COORDINATORS)
 def reactivate_activity(program: str, activity_id: int):
     """Bring a deactivated activity back into the programme."""
-    session, prog = get_session(), _program_or_404(program)
-    activity, _goal = _activity_or_404(prog, activity_id)
-    editing.reactivate_activity(session, activity=activity, actor=current_user)
-    session.commit()
+    prog, activity = _change_activity(program, activity_id, editing.reactivate_activity)
     flash(_("Aktiviteten ”%(activity)s” är återaktiverad.", activity=activity.title))
     return _to_program(prog, f"activity-{activity.id}")
+
+
+def _change_activity(slug: str, activity_id: int, change) -> tuple[Program, Activity]:
+    """Make a change the rules never refuse (deactivate, reactivate) and commit it."""
+    session, prog = get_session(), _program_or_404(slug)
+    activity, _goal = _activity_or_404(prog, activity_id)
+    change(session, activity=activity, actor=current_user)
+    session.commit()
+    return prog, activity
 
 
 @bp.post("/<program>/aktivitet/<int:activity_id>/ansvariga")
@@ -167,11 +154,9 @@ def assign(program: str, activity_id: int):
     session, prog = get_session(), _program_or_404(program)
     activity, _goal = _activity_or_404(prog, activity_id)
     slugs = request.form.getlist("organisation")
-    try:
-        added = editing.assign_by_slugs(session, activity=activity, slugs=slugs, actor=current_user)
-        session.commit()
-    except editing.ProgramError as error:
-        session.rollback()
+    added, error = commit_or_refuse(session, lambda: responsibility.assign_by_slugs(
+        session, activity=activity, slugs=slugs, actor=current_user), editing.ProgramError)
+    if error is not None:
         return _responsible_refused(prog, activity, error=str(error), selected=slugs)
     names = ", ".join(o.short_name for o in added)
     message = ngettext("%(names)s är nu ansvarig för aktiviteten.", "%(names)s är nu ansvariga för aktiviteten.",
@@ -186,19 +171,16 @@ def unassign(program: str, activity_id: int, slug: str):
     session, prog = get_session(), _program_or_404(program)
     activity, _goal = _activity_or_404(prog, activity_id)
     org = organisations.get_by_slug(session, slug) or abort(404)
-    try:
-        kept = editing.unassign(session, activity=activity, organisation=org, actor=current_user,
-                                confirmed=request.form.get("confirm") == "1")
-        session.commit()
-    except editing.ConfirmationNeeded as need:
-        session.rollback()
-        if _wants_fragment():
-            return _responsible_fragment(prog, activity, confirm=org, confirm_text=str(need))
+    kept, error = commit_or_refuse(session, lambda: responsibility.unassign(
+        session, activity=activity, organisation=org, actor=current_user,
+        confirmed=request.form.get("confirm") == "1"), editing.ProgramError)
+    if isinstance(error, responsibility.ConfirmationNeeded):
+        if wants_fragment():
+            return _responsible_fragment(prog, activity, confirm=org, confirm_text=str(error))
         return render_template("programs/confirm_unassign.html", program=prog, activity=activity,
-                               organisation=org, text=str(need))
-    except editing.ProgramError as error:
-        session.rollback()
-        if _wants_fragment():
+                               organisation=org, text=str(error))
+    if error is not None:
+        if wants_fragment():
             return _responsible_fragment(prog, activity, status=409, problem=str(error))
         flash(str(error))
         return _to_program(prog, f"activity-{activity.id}")
@@ -226,10 +208,6 @@ def _can_edit() -> bool:
     return current_user.is_authenticated and current_user.role in COORDINATORS
 
 
-def _wants_fragment() -> bool:
-    return bool(htmx.target) and not htmx.boosted
-
-
 # Building what the templates show
 
 def _goal_added(goal: Goal) -> str:
@@ -252,13 +230,6 @@ def _time_frame_text(program: Program, text: str) -> str:
         return _("Tidsperioden ”%(text)s” tolkas som %(dates)s.", text=text, dates=dates)
     return _("Tidsperioden ”%(text)s” kunde inte tolkas och tolkas som hela programperioden (%(dates)s).",
              text=text, dates=dates)
-
-
-def _show_error(form, error: Exception) -> None:
-    if isinstance(error, ModelError):
-        add_model_errors(form, error)
-    else:
-        add_program_error(form, error)
 
 
 def _program_page(program: Program, *, status: int = 200, new_goal: GoalForm | None = None,
@@ -309,14 +280,14 @@ def _responsible_fragment(program: Program, activity: Activity, *, status: int =
 
 
 def _responsible_done(program: Program, activity: Activity, message: str):
-    if _wants_fragment():
+    if wants_fragment():
         return _responsible_fragment(program, activity, message=message)
     flash(message)
     return _to_program(program, f"activity-{activity.id}")
 
 
 def _responsible_refused(program: Program, activity: Activity, *, error: str, selected: list[str]):
-    if _wants_fragment():
+    if wants_fragment():
         return _responsible_fragment(program, activity, status=422, error=error, selected=selected)
     if not activity.active:  # not on the page: say it at the top
         flash(error)

@@ -1,7 +1,7 @@
 """The report editors: the commitments and tertials a contact reports on, and saving or submitting them.
 
 What is saved is checked by the rules in `rules` and kept as a new version by
-`service.save_report`.
+`service.add_version`. Nothing here commits or rolls back: that is the caller's.
 """
 from __future__ import annotations
 
@@ -11,22 +11,21 @@ from dataclasses import field as dataclass_field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, and_, or_, select
 
 from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodReopening, PeriodState, ReportingPeriod
-from tracker.periods.service import period_open_for, previous_period
+from tracker.periods.service import previous_period
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.reporting.models import ReportState, StatusReport, StatusReportContent
 from tracker.reporting.rules import read_report, validate_report
 from tracker.reporting.service import (
     CONTENT_FIELDS,
-    PeriodClosedError,
     ReportingError,
     VersionConflictError,
+    add_version,
+    check_open,
     get_report,
-    save_report,
 )
 
 
@@ -55,12 +54,6 @@ class ReportsNotSubmittedError(ReportingError):
     def __init__(self, problems: list[tuple[ReportRow, dict[str, str]]]):
         super().__init__(f"{len(problems)} reports cannot be submitted")
         self.problems = problems
-
-
-def closed_message(period: ReportingPeriod) -> str:
-    if period.state == PeriodState.upcoming:
-        return _("%(period)s har inte öppnat för rapportering än.", period=period.label)
-    return _("%(period)s är stängd för rapportering.", period=period.label)
 
 
 def open_periods_for(session: Session, organisation_id: int) -> list[ReportingPeriod]:
@@ -114,9 +107,14 @@ def commitment_row(session: Session, commitment_id: int, *, period: ReportingPer
     row = ReportRow(*found)
     if period is not None:
         row.report = get_report(session, commitment_id, period.id)
-        previous = previous_period(session, period)
-        row.previous = get_report(session, commitment_id, previous.id) if previous else None
+        row.previous = previous_report(session, commitment_id, period)
     return row
+
+
+def previous_report(session: Session, commitment_id: int, period: ReportingPeriod) -> StatusReport | None:
+    """The commitment's report in the tertial before `period`, if there is one."""
+    previous = previous_period(session, period)
+    return get_report(session, commitment_id, previous.id) if previous else None
 
 
 def organisations(session: Session, ids: Iterable[int]) -> list[Organisation]:
@@ -151,28 +149,16 @@ def organisation_reports(session: Session, *, organisation_id: int, period: Repo
     return list(goals.values())
 
 
-def _save_or_conflict(
-    session: Session, *, commitment: Commitment, period: ReportingPeriod, content: StatusReportContent,
-    actor: Any, expected_version: int | None, submit: bool,
-) -> StatusReport:
-    """save_report, flushed; a race lost at the database's unique constraints becomes a conflict.
+def race_lost(session: Session, *, commitment_id: int, period_id: int) -> ReportingError:
+    """What a save that broke the database's unique constraints tells the user, once the caller has rolled back.
 
     Two saves that both read version n both write version n + 1: the second
-    insert breaks a unique constraint. The session is rolled back (nothing of
-    this request is written) and the winner's report is reported as the conflict.
+    breaks a unique constraint, and the winner's report is the conflict.
     """
-    commitment_id, period_id = commitment.id, period.id
-    try:
-        report = save_report(session, commitment=commitment, period=period, content=content, actor=actor,
-                             expected_version=expected_version, submit=submit)
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        current = get_report(session, commitment_id, period_id)
-        if current is None:
-            raise ReportingError(_("Rapporten kunde inte sparas. Försök igen.")) from None
-        raise VersionConflictError(current) from None
-    return report
+    current = get_report(session, commitment_id, period_id)
+    if current is None:
+        return ReportingError(_("Rapporten kunde inte sparas. Försök igen."))
+    return VersionConflictError(current)
 
 
 def report_on(
@@ -183,16 +169,15 @@ def report_on(
 
     A report once submitted stays submitted: a correction is checked as a
     submission and saved as a new submitted version. Raises PeriodClosedError,
-    InvalidReportError, VersionConflictError or ReportingError; nothing is
-    written then.
+    InvalidReportError, VersionConflictError or ReportingError (nothing is
+    written then), or IntegrityError when a race is lost (see race_lost).
     """
-    if not period_open_for(session, period, commitment.organisation_id):
-        raise PeriodClosedError(closed_message(period))
+    check_open(session, period, commitment.organisation_id)
     current = get_report(session, commitment.id, period.id)
     submit = submit or (current is not None and current.state == ReportState.submitted)
     content = read_report(values, submit=submit)
-    return _save_or_conflict(session, commitment=commitment, period=period, content=content, actor=actor,
-                             expected_version=expected_version, submit=submit)
+    return add_version(session, current, commitment=commitment, period=period, content=content, actor=actor,
+                       expected_version=expected_version, submit=submit)
 
 
 def submit_all(session: Session, *, organisation_id: int, period: ReportingPeriod, actor: Any) -> list[StatusReport]:
@@ -201,8 +186,7 @@ def submit_all(session: Session, *, organisation_id: int, period: ReportingPerio
     Raises ReportsNotSubmittedError naming each commitment without a report or
     whose draft breaks the rules. Reports already submitted are left as they are.
     """
-    if not period_open_for(session, period, organisation_id):
-        raise PeriodClosedError(closed_message(period))
+    check_open(session, period, organisation_id)
     problems, drafts = [], []
     for goal in organisation_reports(session, organisation_id=organisation_id, period=period):
         for row in goal.rows:
@@ -217,8 +201,8 @@ def submit_all(session: Session, *, organisation_id: int, period: ReportingPerio
     if problems:
         raise ReportsNotSubmittedError(problems)
     return [
-        _save_or_conflict(
-            session, commitment=row.commitment, period=period, actor=actor, submit=True,
+        add_version(
+            session, row.report, commitment=row.commitment, period=period, actor=actor, submit=True,
             content=StatusReportContent.model_validate({name: getattr(row.report, name) for name in CONTENT_FIELDS}),
             expected_version=row.report.version,
         )

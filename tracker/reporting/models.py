@@ -48,14 +48,18 @@ class ReportState(StrEnum):
 REPORT_STATE_LABELS = {ReportState.draft: N_("Utkast"), ReportState.submitted: N_("Inlämnad")}
 
 
+# The longest text each field takes: the model, the rules' messages and the editor's hints all read it here.
+TEXT_LIMITS = {"comment": 5000, "next_steps": 5000, "support_text": 2000}
+
+
 class StatusReportContent(SQLModel):
     """The reported fields, validated; shared by the report and its versions."""
 
     status: ReportStatus | None = Field(default=None, sa_type=sa.String(20))
-    comment: str | None = Field(default=None, max_length=5000, sa_type=sa.Text)
-    next_steps: str | None = Field(default=None, max_length=5000, sa_type=sa.Text)
+    comment: str | None = Field(default=None, max_length=TEXT_LIMITS["comment"], sa_type=sa.Text)
+    next_steps: str | None = Field(default=None, max_length=TEXT_LIMITS["next_steps"], sa_type=sa.Text)
     support_needed: bool = False
-    support_text: str | None = Field(default=None, max_length=2000, sa_type=sa.Text)
+    support_text: str | None = Field(default=None, max_length=TEXT_LIMITS["support_text"], sa_type=sa.Text)
 
 
 class StatusReport(StatusReportContent, table=True):

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from tracker.reporting.models import ReportStatus, StatusReportContent
+from tracker.reporting.models import TEXT_LIMITS, ReportStatus, StatusReportContent
 from tracker.reporting.service import ReportingError
 
 
@@ -19,7 +19,6 @@ class InvalidReportError(ReportingError):
         self.errors, self.content = errors, content
 
 
-TEXT_LIMITS = {"comment": 5000, "next_steps": 5000, "support_text": 2000}
 REASON_REQUIRED = {
     ReportStatus.deviation: _l("Skriv i kommentaren varför aktiviteten pågår med avvikelse."),
     ReportStatus.cancelled: _l("Skriv i kommentaren varför aktiviteten utgår."),

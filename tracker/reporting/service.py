@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from tracker.audit import service as audit
 from tracker.clock import utcnow
-from tracker.periods.models import ReportingPeriod
+from tracker.periods.models import PeriodState, ReportingPeriod
 from tracker.periods.service import period_open_for
 from tracker.programs.models import Commitment
 from tracker.reporting.models import ReportState, StatusReport, StatusReportContent, StatusReportVersion
@@ -25,7 +25,7 @@ class ReportingError(Exception):
 
 
 class PeriodClosedError(ReportingError):
-    pass
+    """The tertial is not open for the organisation's reports: it has not opened yet, or it has closed."""
 
 
 class VersionConflictError(ReportingError):
@@ -53,6 +53,19 @@ def get_report(session: Session, commitment_id: int, period_id: int) -> StatusRe
     ).first()
 
 
+def not_open_message(period: ReportingPeriod) -> str:
+    """Why nobody can report on the tertial now (a reopened tertial is open for its organisation)."""
+    if period.state == PeriodState.upcoming:
+        return _("%(period)s har inte öppnat för rapportering än.", period=period.label)
+    return _("%(period)s är stängd för rapportering.", period=period.label)
+
+
+def check_open(session: Session, period: ReportingPeriod, organisation_id: int) -> None:
+    """Raise PeriodClosedError unless the organisation may report on the tertial now."""
+    if not period_open_for(session, period, organisation_id):
+        raise PeriodClosedError(not_open_message(period))
+
+
 def save_report(
     session: Session,
     *,
@@ -63,15 +76,33 @@ def save_report(
     expected_version: int | None,
     submit: bool = False,
 ) -> StatusReport:
-    """Save a new version of a commitment's report for a period and audit it.
+    """Save a new version of a commitment's report for a period and audit it, if the tertial is open for it.
 
     `expected_version` is the version the editor started from (None for a new
     report). If somebody saved in between, VersionConflictError carries the
     current report; nothing is written.
     """
-    if not period_open_for(session, period, commitment.organisation_id):
-        raise PeriodClosedError(f"{period.label} är stängd för rapportering")
-    report = get_report(session, commitment.id, period.id)
+    check_open(session, period, commitment.organisation_id)
+    return add_version(session, get_report(session, commitment.id, period.id), commitment=commitment,
+                       period=period, content=content, actor=actor, expected_version=expected_version, submit=submit)
+
+
+def add_version(
+    session: Session,
+    report: StatusReport | None,
+    *,
+    commitment: Commitment,
+    period: ReportingPeriod,
+    content: StatusReportContent,
+    actor: Any,
+    expected_version: int | None,
+    submit: bool,
+) -> StatusReport:
+    """save_report for a caller that has checked the tertial and read the report (None if there is none yet).
+
+    Flushed, so that a race lost at the database's unique constraints raises
+    IntegrityError here; rolling back is the caller's business.
+    """
     now = utcnow()
     before: dict[str, Any] = {}
     if report is None:
@@ -106,6 +137,7 @@ def save_report(
         session, actor=actor, action="status_report.submitted" if submit else "status_report.saved",
         entity=report, before=old, after=new,
     )
+    session.flush()
     return report
 
 
@@ -123,5 +155,3 @@ def _snapshot(report: StatusReport) -> dict[str, Any]:
     values = {field: getattr(report, field) for field in CONTENT_FIELDS}
     values.update(state=report.state, version=report.version)
     return values
-
-

@@ -10,29 +10,24 @@ import math
 from datetime import datetime
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.platypus import CondPageBreak, KeepTogether, NextPageTemplate, PageBreak, Paragraph, Spacer, Table
 
-from tracker.effect_goals.display import percent_text, target_text
+from tracker.effect_goals.display import results_table, target_text
 from tracker.effect_goals.models import TargetType
-from tracker.pdfkit import (
-    CONTENT_WIDTH,
+from tracker.effect_goals.service import EffectGoalResults
+from tracker.pdf.document import CONTENT_WIDTH
+from tracker.pdf.flowables import ColouredText, FactList, bar_chart, data_table, status_cell
+from tracker.pdf.fonts import fonts, symbol
+from tracker.pdf.styles import (
     MUTED,
     STATUS_COLORS,
-    STYLES,
     WARN,
-    ColouredText,
-    FactList,
-    bar_chart,
-    data_table,
     format_date,
     format_datetime,
     para,
-    status_cell,
+    paragraph_style,
     status_markup,
-    symbol,
 )
 from tracker.reporting.models import ReportStatus
 from tracker.reports.method import method
@@ -46,11 +41,9 @@ from tracker.reports.report import (
     ProgrammeReport,
 )
 from tracker.reports.report import percent as share
-from tracker.scorecards.card import EffectGoalResults, is_baseline, withheld
 from tracker.scorecards.pdf import effect_goal_facts, effect_goal_table
 
 ON_TIME, LATE, MISSING = colors.HexColor("#1d6b34"), colors.HexColor("#d08a00"), colors.white
-HEAD_RIGHT = ParagraphStyle("cell_head_right", parent=STYLES["cell_head"], alignment=TA_RIGHT)
 
 
 def render_programme_report(report: ProgrammeReport, *, generated_at: datetime) -> bytes:
@@ -93,7 +86,7 @@ def _distribution(distribution: Distribution, caption: str) -> list:
         [status_cell(_status_of(c.key), c.label), str(c.count), f"{c.percent} %"] for c in distribution.items]
     rows.append(["Totalt", str(distribution.total), "100 %" if distribution.total else "–"])
     table = data_table(rows, [4.6 * cm, 1.3 * cm, 1.3 * cm], styles=[
-        ("ALIGN", (1, 0), (-1, -1), "RIGHT"), ("FONT", (0, -1), (-1, -1), STYLES["cell_head"].fontName, 8.5, 11)])
+        ("ALIGN", (1, 0), (-1, -1), "RIGHT"), ("FONT", (0, -1), (-1, -1), fonts().bold, 8.5, 11)])
     chart = bar_chart([(f"{symbol(c.symbol)} {c.label}", c.count, STATUS_COLORS[_status_of(c.key)])
                        for c in distribution.items], width=CONTENT_WIDTH - 7.6 * cm)
     layout = Table([[table, chart]], colWidths=[7.6 * cm, CONTENT_WIDTH - 7.6 * cm], hAlign="LEFT",
@@ -136,7 +129,7 @@ def _attention(line: CommitmentLine, last: str) -> list:
 
 def _markup(markup: str) -> Paragraph:
     """Mini-markup built here from escaped parts (never raw user text)."""
-    return Paragraph(markup, STYLES["body"])
+    return Paragraph(markup, paragraph_style("body"))
 
 
 def _goal(goal: GoalSection, last: str) -> list:
@@ -184,21 +177,13 @@ def _effect_goals(report: ProgrammeReport) -> list:
 def _effect_goal_bars(goal: EffectGoalResults, threshold: int):
     """Bars only for the results that may be shown: a withheld share must not show as a bar's height either."""
     change = goal.target_type == TargetType.change_at_least
-    bars = []
-    for r in goal.results:
-        value = None if is_baseline(goal, r) else _shown_percent(goal, r, threshold)
-        above = ("basår" if is_baseline(goal, r) else percent_text(r.value, signed=change) if value is not None
-                 else "visas inte" if r.value is not None else "–")
-        bars.append((str(r.year), value, above))
+    bars = [(str(row.year), row.percent, "basår" if row.baseline else row.value if row.percent is not None
+             else "visas inte" if row.withheld else "–") for row in results_table(goal, threshold, city=True).rows]
     target, low, high = 100 if goal.target_type == TargetType.all_units else goal.target_value, 0, 100
     if change:  # a change can fall below 0 or pass 100 %
         values = [value for _year, value, _above in bars if value is not None] + [target, 0]
         low, high = 10 * math.floor(min(values) / 10), max(10, 10 * math.ceil(max(values) * 1.1 / 10))
     return target_bars(bars, target=target, target_label=f"Mål {'+' if change else ''}{target} %", low=low, high=high)
-
-
-def _shown_percent(goal: EffectGoalResults, result, threshold: int) -> float | None:
-    return None if result.value is None or withheld(goal, result, threshold) else result.percent
 
 
 def _organisation(org: OrganisationSection, last: str) -> list:
@@ -243,7 +228,7 @@ def _support(report: ProgrammeReport) -> list:
 
 
 def _compliance(report: ProgrammeReport) -> list:
-    rows: list[list] = [[para("Tertial", "cell_head")] + [para(title, HEAD_RIGHT) for title in (
+    rows: list[list] = [[para("Tertial", "cell_head")] + [para(title, "cell_head_right") for title in (
         "Förväntade", "I tid", "Sent", "Ej inlämnade", "Andel i tid", "Andel inlämnade")]]
     for r in report.compliance:
         rows.append([r.tertial.label, str(r.expected), str(r.on_time), str(r.late), str(r.not_submitted),
@@ -252,7 +237,7 @@ def _compliance(report: ProgrammeReport) -> list:
     rows.append(["Totalt", str(total[0]), str(total[1]), str(total[2]), str(total[0] - total[1] - total[2]),
                  _pct(share(total[1], total[0])), _pct(share(total[1] + total[2], total[0]))])
     table = data_table(rows, [2.8 * cm] + [(CONTENT_WIDTH - 2.8 * cm) / 6] * 6, styles=[
-        ("ALIGN", (1, 0), (-1, -1), "RIGHT"), ("FONT", (0, -1), (-1, -1), STYLES["cell_head"].fontName, 8.5, 11)])
+        ("ALIGN", (1, 0), (-1, -1), "RIGHT"), ("FONT", (0, -1), (-1, -1), fonts().bold, 8.5, 11)])
     chart = stacked_bars([(r.tertial.short_label, (r.on_time, r.late, r.not_submitted)) for r in report.compliance],
                          [("I tid", ON_TIME), ("Sent", LATE), ("Ej inlämnade", MISSING)])
     return [

@@ -1,6 +1,6 @@
 """Page layout for the programme report's PDF: a cover, a table of contents with page numbers, stacked bars.
 
-`tracker.pdfkit.build_pdf` lays a story out in one pass; a table of contents
+`tracker.pdf.document.build_pdf` lays a story out in one pass; a table of contents
 needs ReportLab's `multiBuild` (a pass to learn the pages, another to print
 them), so this module has a document template of its own in the kit's look.
 """
@@ -13,44 +13,38 @@ from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
+from reportlab.platypus import BaseDocTemplate, Flowable, PageTemplate, Paragraph
 from reportlab.platypus.doctemplate import IndexingFlowable
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from tracker.pdfkit import (
+from tracker.pdf.document import (
+    AUTHOR,
     CONTENT_WIDTH,
-    FONT,
-    FONT_BOLD,
-    INK,
-    LINE,
+    LANGUAGE,
     MARGIN,
-    MUTED,
     PAGE_HEIGHT,
     PAGE_WIDTH,
-    STYLES,
-    WARN,
+    body_frame,
+    draw_page_number,
 )
-from tracker.pdfkit import escape as escape_text
+from tracker.pdf.fonts import fonts
+from tracker.pdf.styles import INK, LINE, MUTED, WARN, escape, para, paragraph_style
 
 BAR = colors.HexColor("#0b4fa0")  # the page's blue; the bar's figure is printed above it
 
 
 def heading(text: str, style: str, *, toc_level: int | None = None) -> Paragraph:
     """A heading printed literally; with `toc_level` it is listed in the contents and the PDF's bookmarks."""
-    paragraph = Paragraph(escape_text(text), STYLES[style])
+    paragraph = para(text, style)
     paragraph.toc_level, paragraph.toc_text = toc_level, text
     return paragraph
 
 
 def contents() -> TableOfContents:
     toc = TableOfContents(dotsMinLevel=0)
-    toc.levelStyles = [
-        ParagraphStyle("toc0", fontName=FONT_BOLD, fontSize=10, leading=14, textColor=INK, spaceBefore=4),
-        ParagraphStyle("toc1", fontName=FONT, fontSize=9, leading=12, textColor=INK, leftIndent=14),
-    ]
+    toc.levelStyles = [paragraph_style("toc0"), paragraph_style("toc1")]
     return toc
 
 
@@ -87,13 +81,12 @@ class ReportDocTemplate(BaseDocTemplate):
 
     def __init__(self, buffer, *, title: str, header: str, footer: str, subject: str):
         super().__init__(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), leftMargin=MARGIN, rightMargin=MARGIN,
-                         topMargin=MARGIN, bottomMargin=MARGIN, title=title, author="Stockholms stad",
-                         subject=subject, lang="sv-SE")
+                         topMargin=MARGIN, bottomMargin=MARGIN, title=title, author=AUTHOR,
+                         subject=subject, lang=LANGUAGE)
         self.header_title, self.header, self.footer = title, header, footer
         self._entries = 0
         self.page_total = PageTotal()
-        frame = Frame(MARGIN, MARGIN, CONTENT_WIDTH, PAGE_HEIGHT - 2 * MARGIN, id="body",
-                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        frame = body_frame()
         self.addPageTemplates([PageTemplate(id="cover", frames=[frame], onPageEnd=self._number),
                                PageTemplate(id="page", frames=[frame], onPage=self._decorate,
                                             onPageEnd=self._number)])
@@ -109,26 +102,24 @@ class ReportDocTemplate(BaseDocTemplate):
         key = f"section-{self._entries}"
         self.canv.bookmarkPage(key)
         self.canv.addOutlineEntry(flowable.toc_text, key, level=level, closed=level > 0)
-        self.notify("TOCEntry", (level, escape_text(flowable.toc_text), self.page, key))
+        self.notify("TOCEntry", (level, escape(flowable.toc_text), self.page, key))
 
     def afterPage(self):  # noqa: N802 (ReportLab's name)
         self.page_total.counted = self.page
 
     def _number(self, canvas: Canvas, _doc) -> None:
-        total = self.page_total.printed
         canvas.saveState()
-        canvas.setFont(FONT, 8)
-        canvas.setFillColor(MUTED)
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, MARGIN / 2, f"Sida {self.page} ({total or '…'})")
+        draw_page_number(canvas, self.page, self.page_total.printed or "…")
         canvas.restoreState()
 
     def _decorate(self, canvas: Canvas, _doc) -> None:
+        regular, bold, _italic = fonts()
         canvas.saveState()
         top = PAGE_HEIGHT - MARGIN / 2
-        canvas.setFont(FONT_BOLD, 8)
+        canvas.setFont(bold, 8)
         canvas.setFillColor(MUTED)
         canvas.drawString(MARGIN, top, self.header_title)
-        canvas.setFont(FONT, 8)
+        canvas.setFont(regular, 8)
         canvas.drawRightString(PAGE_WIDTH - MARGIN, top, self.header)
         canvas.setStrokeColor(LINE)
         canvas.setLineWidth(0.5)
@@ -149,6 +140,7 @@ def build_report_pdf(story: list[Flowable], *, title: str, header: str, footer: 
 def stacked_bars(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[tuple[str, colors.Color]], *,
                  width: float = CONTENT_WIDTH) -> Drawing:
     """One horizontal bar per row, its parts stacked in the order of `series` (name, colour), with a legend."""
+    font = fonts().regular
     label_width = 62
     row_height = 16
     legend_height = 18
@@ -161,12 +153,12 @@ def stacked_bars(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[tup
     chart.categoryAxis.categoryNames = [label for label, _values in rows]
     chart.categoryAxis.style = "stacked"
     chart.categoryAxis.reverseDirection = 1
-    chart.categoryAxis.labels.fontName, chart.categoryAxis.labels.fontSize = FONT, 8
+    chart.categoryAxis.labels.fontName, chart.categoryAxis.labels.fontSize = font, 8
     chart.categoryAxis.labels.boxAnchor, chart.categoryAxis.labels.dx = "e", -3
     chart.categoryAxis.strokeColor = LINE
     chart.valueAxis.valueMin = 0
     chart.valueAxis.valueMax = max(1, *(sum(values) for _label, values in rows))
-    chart.valueAxis.labels.fontName, chart.valueAxis.labels.fontSize = FONT, 7
+    chart.valueAxis.labels.fontName, chart.valueAxis.labels.fontSize = font, 7
     chart.valueAxis.strokeColor = LINE
     chart.barWidth, chart.groupSpacing = 11, 5
     for i, (_name, color) in enumerate(series):
@@ -176,7 +168,7 @@ def stacked_bars(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[tup
     drawing.add(chart)
     legend = Legend()
     legend.x, legend.y = label_width, legend_height - 4
-    legend.fontName, legend.fontSize = FONT, 8
+    legend.fontName, legend.fontSize = font, 8
     legend.alignment = "right"
     legend.columnMaximum = 1
     legend.deltax, legend.dxTextSpace = 95, 4
@@ -192,6 +184,7 @@ def target_bars(bars: Sequence[tuple[str, float | None, str]], *, target: float,
                 height: float = 4.4 * cm) -> Drawing:
     """Vertical bars (label, per cent or None for no bar, the text above it) with the target as a dashed line
     labelled `target_label` to the right of the bars."""
+    regular, bold, _italic = fonts()
     left, right, bottom, top = 36, width - 56, 16, height - 16
     drawing = Drawing(width, height)
 
@@ -199,7 +192,7 @@ def target_bars(bars: Sequence[tuple[str, float | None, str]], *, target: float,
         return bottom + (value - low) / (high - low) * (top - bottom)
 
     def text(x: float, y_: float, value: str, **style) -> None:
-        drawing.add(String(x, y_, value, **{"fontName": FONT, "fontSize": 8, "fillColor": INK, **style}))
+        drawing.add(String(x, y_, value, **{"fontName": regular, "fontSize": 8, "fillColor": INK, **style}))
 
     for value in sorted({low, 0, high}):
         drawing.add(Line(left, y(value), right, y(value), strokeColor=LINE, strokeWidth=0.5))
@@ -212,7 +205,7 @@ def target_bars(bars: Sequence[tuple[str, float | None, str]], *, target: float,
             drawing.add(Rect(middle - half, min(y(0), y(value)), 2 * half, abs(y(value) - y(0)), fillColor=BAR,
                              strokeColor=None))
         text(middle, y(max(0, value or 0)) + 3, above, textAnchor="middle")
-        text(middle, 4, label, fontName=FONT_BOLD, textAnchor="middle")
+        text(middle, 4, label, fontName=bold, textAnchor="middle")
     drawing.add(Line(left, y(target), right, y(target), strokeColor=WARN, strokeWidth=1.2, strokeDashArray=[4, 2]))
     text(right + 4, y(target) - 3, target_label, fontSize=7.5, fillColor=WARN)
     return drawing

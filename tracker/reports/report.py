@@ -9,9 +9,9 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from tracker.effect_goals.masking import DEFAULT_THRESHOLD
+from tracker.effect_goals.service import EffectGoalResults
 from tracker.i18n import N_
 from tracker.reporting.models import STATUS_LABELS, STATUS_SYMBOLS, ReportStatus
-from tracker.scorecards.card import EffectGoalResults
 
 NOT_REPORTED = "not_reported"
 NOT_REPORTED_LABEL = N_("Ej rapporterad")

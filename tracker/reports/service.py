@@ -18,6 +18,7 @@ from tracker.audit.models import AuditEvent
 from tracker.clock import utcnow
 from tracker.effect_goals import service as effect_goals
 from tracker.effect_goals.masking import DEFAULT_THRESHOLD
+from tracker.effect_goals.service import EffectGoalResults
 from tracker.i18n import N_
 from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodState, ReportingPeriod
@@ -26,7 +27,6 @@ from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.reporting.models import ReportState, StatusReport, StatusReportVersion
 from tracker.reports.figures import count_figures
 from tracker.reports.report import ProgrammeReport, ReportKind, Tertial
-from tracker.scorecards.card import EffectGoalResults
 
 
 class ReportRangeError(ValueError):

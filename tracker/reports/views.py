@@ -10,16 +10,14 @@ from tracker.archive import service as archive
 from tracker.archive.models import DocumentKind
 from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.effect_goals import display as effect
+from tracker.effect_goals import display, masking
 from tracker.effect_goals.masking import DEFAULT_THRESHOLD
-from tracker.effect_goals.rollup import ASSESSMENT_SYMBOLS
 from tracker.periods.models import PeriodState
 from tracker.programs.models import Program
 from tracker.programs.service import get_program
 from tracker.reports import service
 from tracker.reports.method import method
 from tracker.reports.report import ReportKind
-from tracker.scorecards import card as shown
 
 bp = Blueprint("reports", __name__, url_prefix="/rapporter")
 
@@ -90,12 +88,13 @@ def _page(program: Program, periods, *, kind: ReportKind, report=None, notice: s
         key = archive.report_key(DocumentKind(kind), program.slug, report.last.code)
         archived = archive.versions(get_session(), [key])[key]
     coordinator = current_user.role in COORDINATORS
+    # The effect goals' city figures: exact for coordinators only, masked for everyone else.
+    threshold = masking.viewer_of(get_session(), current_user, threshold=_threshold()).city
     return render_template(PAGE, program=program, kind=kind, report=report, notice=notice, archived=archived,
                            method=method(effect_goals=bool(report and report.effect_goals), threshold=_threshold()),
-                           # The effect goals' city figures: exact for coordinators only, masked for everyone else.
-                           effect=effect, shown=shown,
-                           effect_threshold=None if coordinator else _threshold(),
-                           ASSESSMENT_SYMBOLS=ASSESSMENT_SYMBOLS, can_generate=coordinator,
+                           effect_threshold=threshold, can_generate=coordinator,
+                           effect_tables=display.results_tables(report.effect_goals, threshold, _, city=True)
+                           if report else [],
                            tertial_choices=list(reversed(started)), year_choices=service.report_years(periods)[::-1],
                            chosen_tertial=report.last.code if report else request.args.get("till"),
                            chosen_year=report.year if report else year, generated_at=utcnow())

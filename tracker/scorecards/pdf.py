@@ -8,35 +8,27 @@ from __future__ import annotations
 from datetime import datetime
 from itertools import groupby
 
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Table, TableStyle
 
-from tracker.effect_goals.display import assessment_text, coverage_text, target_text
-from tracker.effect_goals.rollup import ASSESSMENT_SYMBOLS, NO_REPORTS, Assessment, Result
-from tracker.pdfkit import (
-    CONTENT_WIDTH,
-    FONT,
-    FONT_BOLD,
+from tracker.effect_goals.display import YearRow, results_table, target_text
+from tracker.effect_goals.rollup import ASSESSMENT_SYMBOLS, Assessment
+from tracker.effect_goals.service import EffectGoalResults
+from tracker.pdf.document import CONTENT_WIDTH, build_pdf
+from tracker.pdf.flowables import ColouredText, FactList, bar_chart, data_table, status_cell
+from tracker.pdf.fonts import fonts, symbol
+from tracker.pdf.styles import (
     INK,
     MUTED,
     STATUS_COLORS,
-    STYLES,
     WARN,
     WARN_BG,
-    ColouredText,
-    FactList,
-    bar_chart,
-    build_pdf,
-    data_table,
     escape,
     format_date,
     format_datetime,
     para,
-    status_cell,
+    paragraph_style,
     status_text,
-    symbol,
 )
 from tracker.periods.models import PERIOD_STATE_LABELS
 from tracker.reporting.models import STATUS_LABELS, ReportStatus
@@ -45,30 +37,16 @@ from tracker.scorecards.card import (
     CHANGE_SYMBOLS,
     TEXT_CHANGE_LABELS,
     Change,
-    EffectGoalResults,
     Scorecard,
     ScorecardGoal,
     ScorecardRow,
-    baseline_text,
-    is_baseline,
-    parts_text,
-    value_text,
-    withheld,
 )
 
 CHANGE_COLORS = {Change.up: STATUS_COLORS[ReportStatus.done], Change.down: WARN}
 ASSESSMENT_COLORS = {Assessment.met: STATUS_COLORS[ReportStatus.done], Assessment.not_met: WARN,
                      Assessment.no_data: MUTED}
-# The fallback font lacks ✓ and ✗; the words always stand beside the mark.
-ASSESSMENT_MARKS = {assessment: mark if ord(mark) in pdfmetrics.getFont(FONT).face.charToGlyph else
-                    {"✓": "+", "✗": "×"}.get(mark, mark) for assessment, mark in ASSESSMENT_SYMBOLS.items()}
 # Overview columns: activity takes what the others leave.
 OVERVIEW_WIDTHS = [CONTENT_WIDTH - 10.2 * cm, 3.9 * cm, 3.7 * cm, 2.6 * cm]
-LABEL_MARKUP = f'<font name="{FONT_BOLD}" size="8.5" color="{MUTED.hexval()}">{{label}}</font><br/>'
-# Kept with a table longer than the page, a heading would push both to a new page: reserve room instead.
-HEADING_OVER_TABLE = {name: ParagraphStyle(f"{name}_over_table", parent=STYLES[name], keepWithNext=0)
-                      for name in ("h1", "h2")}
-TEXT_STYLE = ParagraphStyle("scorecard_text", parent=STYLES["body"], spaceBefore=4)
 SIDE_BY_SIDE = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                            ("TOPPADDING", (1, 0), (1, 0), 18)])
 
@@ -85,7 +63,7 @@ def render_scorecard(card: Scorecard, *, generated_at: datetime) -> bytes:
     else:
         story += _summary(card)
         for program in card.programs:
-            story += [CondPageBreak(6 * cm), para(program.name, HEADING_OVER_TABLE["h1"])]
+            story += [CondPageBreak(6 * cm), para(program.name, "h1_over_table")]
             for goal in program.goals:
                 story += _goal(goal)
     story += _effect_goals_section(card)
@@ -118,7 +96,7 @@ def _summary(card: Scorecard) -> list[Flowable]:
     story = [
         para("Sammanfattning", "h1"),
         Paragraph(f"<b>{s.reported} av {s.commitments} åtaganden har en inlämnad rapport ({s.share_reported} %).</b>",
-                  STYLES["body"]),
+                  paragraph_style("body")),
     ]
     if not s.reported:
         story.append(para(f"Inga rapporter är inlämnade för {card.tertial.label}.", "warning"))
@@ -127,9 +105,10 @@ def _summary(card: Scorecard) -> list[Flowable]:
         _status_counts(card),
         Paragraph(f"<b>{symbol('⚠')} Försenade: {s.overdue}</b> – " + _plural(
             s.overdue, "åtagande är försenat", "åtaganden är försenade") +
-            ": aktivitetens tidsperiod har gått ut och den är inte genomförd.", STYLES["body"]),
+            ": aktivitetens tidsperiod har gått ut och den är inte genomförd.", paragraph_style("body")),
         Paragraph(f"<b>Behöver stöd: {s.support_needed}</b> – " + _plural(
-            s.support_needed, "åtagande", "åtaganden") + " där organisationen behöver stöd.", STYLES["body"]),
+            s.support_needed, "åtagande", "åtaganden") + " där organisationen behöver stöd.",
+            paragraph_style("body")),
         para(f"Statusspåret visar de senaste {len(trail)} tertialerna ({trail[0].short_label}–"
              f"{trail[-1].short_label}); – betyder att ingen rapport lämnades in.", "meta"),
     ]
@@ -141,7 +120,7 @@ def _status_counts(card: Scorecard) -> Table:
     rows = [["Status", "Antal"], *([status_cell(c.status, c.label), str(c.count)] for c in counts),
             ["Totalt", str(card.summary.commitments)]]
     table = data_table(rows, [4.6 * cm, 1.4 * cm], styles=[
-        ("ALIGN", (1, 0), (1, -1), "RIGHT"), ("FONT", (0, -1), (-1, -1), FONT_BOLD, 8.5, 11),
+        ("ALIGN", (1, 0), (1, -1), "RIGHT"), ("FONT", (0, -1), (-1, -1), fonts().bold, 8.5, 11),
         ("LINEABOVE", (0, -1), (-1, -1), 1.2, INK),
     ])
     chart = bar_chart([(status_text(c.status, c.label), c.count, STATUS_COLORS[c.status]) for c in counts],
@@ -157,7 +136,7 @@ def _plural(n: int, one: str, many: str) -> str:
 
 def _goal(goal: ScorecardGoal) -> list[Flowable]:
     """The goal's overview table (header repeated on each page), then each commitment in detail."""
-    rows: list[list] = [["Aktivitet", "Status", Paragraph("Förändring sedan förra tertialen", STYLES["cell_head"]),
+    rows: list[list] = [["Aktivitet", "Status", para("Förändring sedan förra tertialen", "cell_head"),
                          "Markering"]]
     overdue_rows = []
     for i, row in enumerate(goal.rows, start=1):
@@ -166,7 +145,7 @@ def _goal(goal: ScorecardGoal) -> list[Flowable]:
                                                      style="cell_head")])
         if row.overdue:
             overdue_rows.append(("BACKGROUND", (0, i), (-1, i), WARN_BG))
-    story: list[Flowable] = [CondPageBreak(4 * cm), para(goal.name, HEADING_OVER_TABLE["h2"]),
+    story: list[Flowable] = [CondPageBreak(4 * cm), para(goal.name, "h2_over_table"),
                              data_table(rows, OVERVIEW_WIDTHS, styles=overdue_rows)]
     for row in goal.rows:
         story += _commitment(row)
@@ -228,13 +207,14 @@ def _commitment(row: ScorecardRow) -> list[Flowable]:
 
 def _labelled(label: str, text: str | None) -> Paragraph:
     """Label and text in one paragraph: it splits anywhere yet never leaves the label alone at a page end."""
-    return Paragraph(LABEL_MARKUP.format(label=escape(label)) + escape(text or "–"), TEXT_STYLE)
+    label_markup = f'<font name="{fonts().bold}" size="8.5" color="{MUTED.hexval()}">{escape(label)}</font><br/>'
+    return Paragraph(label_markup + escape(text or "–"), paragraph_style("labelled_text"))
 
 
 def _effect_goals_section(card: Scorecard) -> list[Flowable]:
     """The organisation's own results for its effect goals, year by year against the target, masked."""
     short, threshold = card.organisation_short_name, card.mask_threshold
-    story: list[Flowable] = [CondPageBreak(5 * cm), para("Effektmål", HEADING_OVER_TABLE["h1"])]
+    story: list[Flowable] = [CondPageBreak(5 * cm), para("Effektmål", "h1_over_table")]
     intro = f"Effektmålen som gäller {short} följs upp en gång om året."
     if not card.effect_goals:
         return story + [para(f"{intro} Just nu rapporterar {short} inte siffror för något effektmål.")]
@@ -242,7 +222,7 @@ def _effect_goals_section(card: Scorecard) -> list[Flowable]:
                       f"{card.period_ends_on.year}, bedömda mot målet. Antal under {threshold} visas som "
                       f"”färre än {threshold}” och en andel som bygger på så få fall visas inte."))
     for program_name, goals in groupby(card.effect_goals, key=lambda goal: goal.program_name):
-        story.append(para(program_name, HEADING_OVER_TABLE["h2"]))
+        story.append(para(program_name, "h2_over_table"))
         for goal in goals:
             story += [CondPageBreak(4 * cm), para(goal.wording, "h3"), FactList(effect_goal_facts(goal)),
                       effect_goal_table(goal, threshold)]
@@ -257,24 +237,20 @@ def effect_goal_facts(goal: EffectGoalResults) -> list[tuple[str, str, object]]:
 
 
 def effect_goal_table(goal: EffectGoalResults, threshold: int, *, city: bool = False) -> Table:
-    """A row per year: the result (or why there is none), its parts, for the city its coverage, and the
-    assessment as symbol and words."""
+    """A row per year, masked as on the pages: the result (or why there is none), its parts, for the city its
+    coverage, and the assessment as symbol and words."""
     rows: list[list] = [["År", "Stadens resultat" if city else "Resultat", "Underlag",
                          *(["Täckning"] if city else []), "Bedömning"]]
-    for r in goal.results:
-        if is_baseline(goal, r):
-            rows.append([str(r.year), ColouredText("Basår"), ColouredText(baseline_text(goal, r, threshold)),
-                         *([ColouredText(coverage_text(r))] if city else []), ColouredText("–", MUTED)])
-            continue
-        value = value_text(goal, r, threshold) if city or r.reason != NO_REPORTS else "Ej rapporterad"
-        rows.append([str(r.year), ColouredText(value), ColouredText(parts_text(goal, r, threshold)),
-                     *([ColouredText(coverage_text(r))] if city else []),
-                     ColouredText("– visas inte", MUTED) if withheld(goal, r, threshold) else assessment_cell(r)])
+    for row in results_table(goal, threshold, city=city).rows:
+        assessment = (ColouredText("–", MUTED) if row.baseline else ColouredText("– visas inte", MUTED)
+                      if row.withheld else assessment_cell(row))
+        rows.append([str(row.year), ColouredText(row.value), ColouredText(row.parts),
+                     *([ColouredText(row.coverage)] if city else []), assessment])
     widths = [1.2 * cm, 3.3 * cm, 3.9 * cm, 5.2 * cm, 3.4 * cm] if city else [1.6 * cm, 4.4 * cm, 5 * cm, 3.6 * cm]
     return data_table(rows, widths)
 
 
-def assessment_cell(result: Result) -> ColouredText:
+def assessment_cell(row: YearRow) -> ColouredText:
     """The assessment as symbol and words in its colour: never colour alone."""
-    return ColouredText(f"{ASSESSMENT_MARKS[result.assessment]} {assessment_text(result)}",
-                        ASSESSMENT_COLORS[result.assessment])
+    return ColouredText(f"{symbol(ASSESSMENT_SYMBOLS[row.assessment])} {row.assessment_label}",
+                        ASSESSMENT_COLORS[row.assessment])

@@ -12,11 +12,12 @@ from datetime import date
 from sqlmodel import Session, and_, or_, select
 
 from tracker.clock import utcnow
-from tracker.effect_goals import pages
+from tracker.effect_goals import masking
 from tracker.effect_goals import service as effect_goals
 from tracker.effect_goals.masking import DEFAULT_THRESHOLD
 from tracker.effect_goals.models import EffectGoal, EffectGoalOrganisation, Measurement
 from tracker.effect_goals.rollup import Figures, result
+from tracker.effect_goals.service import EffectGoalResults
 from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodState, ReportingPeriod
 from tracker.programs.models import Activity, Commitment, Goal, Program
@@ -35,7 +36,6 @@ from tracker.scorecards.card import (  # noqa: F401  (the card's names are part 
     NOT_REPORTED,
     TEXT_CHANGE_LABELS,
     Change,
-    EffectGoalResults,
     Scorecard,
     ScorecardGoal,
     ScorecardProgram,
@@ -141,9 +141,8 @@ def _effect_goals(session: Session, organisation: Organisation, year: int, progr
         [own] = [row for row in results.organisations if row.organisation.id == organisation.id]
         # Masked as the effect-goal pages mask it for a reader: the city's total minus the other
         # organisations' figures must not give a masked one back.
-        held = [y for y in results.years if organisation.id in pages.withheld(results, y, pages.Viewer(threshold))]
         out.append(EffectGoalResults.of(results.goal, results.program.name, [own.results[y] for y in results.years],
-                                        withheld_years=held))
+                                        withheld_years=masking.withheld_years(results, organisation.id, threshold)))
     return out
 
 

@@ -2,21 +2,21 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.accounts.access import READERS, allow, check_org, may_report_for, organisation_ids_of
+from tracker.accounts.access import READERS, allow, check_org, organisation_ids_of
 from tracker.accounts.models import Role
 from tracker.archive import listing
 from tracker.db import get_session
-from tracker.effect_goals import display as effect
+from tracker.effect_goals import display, masking
 from tracker.effect_goals.masking import DEFAULT_THRESHOLD
-from tracker.effect_goals.rollup import ASSESSMENT_SYMBOLS
 from tracker.organisations import service as organisations
-from tracker.periods.models import PeriodState, ReportingPeriod
-from tracker.periods.service import get_period, list_periods
-from tracker.scorecards import card as shown
+from tracker.periods.models import PeriodState
+from tracker.periods.service import list_periods
 from tracker.scorecards import service
 from tracker.scorecards.service import CHANGE_LABELS, CHANGE_SYMBOLS, TEXT_CHANGE_LABELS
+from tracker.viewkit import period_or_404
 
 bp = Blueprint("scorecards", __name__, url_prefix="/styrkort")
 
@@ -42,22 +42,14 @@ def show(slug: str):
     org = organisations.get_by_slug(session, slug) or abort(404)
     check_org(get_session(), current_user, org.id)
     code = request.args.get("period")
-    period = _period_or_404(code) if code else service.default_period(session, org.id)
+    period = period_or_404(session, code) if code else service.default_period(session, org.id)
     threshold = current_app.config.get("EFFECT_GOAL_MASK_THRESHOLD", DEFAULT_THRESHOLD)
     card = service.build_scorecard(session, organisation=org, period=period, mask_threshold=threshold) if period else None
     periods = [p for p in list_periods(session) if p.state != PeriodState.upcoming]
     archived = listing.documents_for(session, organisation_id=org.id, period_id=period.id) if period else []
+    # Coordinators and the organisation's own contacts see its exact effect-goal figures.
+    shown_threshold = masking.viewer_of(session, current_user, threshold=threshold).of(org.id)
     return render_template("scorecards/show.html", organisation=org, card=card, periods=periods, archived=archived,
                            CHANGE_LABELS=CHANGE_LABELS, CHANGE_SYMBOLS=CHANGE_SYMBOLS,
-                           TEXT_CHANGE_LABELS=TEXT_CHANGE_LABELS, effect=effect, shown=shown,
-                           ASSESSMENT_SYMBOLS=ASSESSMENT_SYMBOLS,
-                           # Coordinators and the organisation's own contacts see its exact effect-goal figures.
-                           exact_figures=may_report_for(get_session(), current_user, org.id))
-
-
-def _period_or_404(code: str) -> ReportingPeriod:
-    try:
-        period = get_period(get_session(), code)
-    except ValueError:
-        abort(404)
-    return period or abort(404)
+                           TEXT_CHANGE_LABELS=TEXT_CHANGE_LABELS, exact_figures=shown_threshold is None,
+                           effect_tables=display.results_tables(card.effect_goals, shown_threshold, _) if card else [])
