@@ -47,7 +47,8 @@ def test_definitions_come_from_the_footnotes(seeded):
 
 
 def test_the_districts_report_every_goal_and_shis_the_mellanbo_referrals(seeded):
-    districts = {o.id for o in seeded.exec(select(Organisation).where(Organisation.kind == OrgKind.district))}
+    districts = {o.id for o in seeded.exec(select(Organisation).where(Organisation.kind == OrgKind.district,
+                                                                      Organisation.active))}
     assert len(districts) == 13
     shis = seeded.exec(select(Organisation).where(Organisation.slug == "shis-bostader")).one()
     for goal in seeded.exec(select(EffectGoal)):

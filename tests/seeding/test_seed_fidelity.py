@@ -111,7 +111,7 @@ def test_two_programmes(seeded):
 
 
 def test_the_19_organisations_with_correct_names(seeded):
-    orgs = seeded.exec(select(Organisation)).all()
+    orgs = seeded.exec(select(Organisation).where(Organisation.active)).all()
     assert len(orgs) == 19
     districts = sorted(o.short_name for o in orgs if o.kind == OrgKind.district)
     assert districts == sorted(DISTRICTS)
@@ -121,6 +121,18 @@ def test_the_19_organisations_with_correct_names(seeded):
     slugs = {o.slug for o in orgs}
     assert "hagersten-alvsjo" in slugs and "enskede-arsta-vantor" in slugs
     assert all(re.fullmatch(r"[a-z0-9-]+", s) for s in slugs)
+
+
+def test_the_districts_merged_in_2020_are_kept_inactive_with_their_successor(seeded):
+    by_slug = {o.slug: o for o in seeded.exec(select(Organisation))}
+    successor = by_slug["hagersten-alvsjo"]
+    assert successor.valid_from.isoformat() == "2020-01-01" and not successor.existed_in(2016)
+    for slug, name in (("hagersten-liljeholmen", "Hägersten-Liljeholmens stadsdelsnämnd"),
+                       ("alvsjo", "Älvsjö stadsdelsnämnd")):
+        merged = by_slug[slug]
+        assert merged.name == name and not merged.active
+        assert merged.valid_to.isoformat() == "2019-12-31" and merged.successor_id == successor.id
+        assert merged.existed_in(2016) and not merged.existed_in(2020)
 
 
 def test_mixed_mottagare_become_responsible_target_groups_and_partners(seeded):

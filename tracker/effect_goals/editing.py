@@ -25,6 +25,7 @@ from tracker.effect_goals.models import (
     MeasurementContent,
     MeasurementVersion,
 )
+from tracker.formvalues import MAX_COUNT, clean_text, whole_number
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Program
 from tracker.reporting.rules import too_long
@@ -33,10 +34,6 @@ CONTENT_FIELDS = tuple(MeasurementContent.model_fields)
 # Read from the model so that the form and the table cannot disagree.
 TEXT_LIMITS = {name: next(m.max_length for m in MeasurementContent.model_fields[name].metadata if isinstance(m, MaxLen))
                for name in ("source", "note")}
-# PostgreSQL's integer column; a larger figure is a typing mistake, not a count of cases.
-MAX_FIGURE = 2_147_483_647
-# Spaces Swedish users and Excel put between thousands: "1 234", with a plain, no-break or narrow no-break space.
-THOUSANDS_SPACES = str.maketrans("", "", " \u00a0\u202f")
 
 
 class MeasurementError(Exception):
@@ -64,14 +61,14 @@ def read_measurement_form(goal: EffectGoal, form: Mapping[str, Any]) -> tuple[Me
     errors: dict[str, str] = {}
     figures = {}
     for name in ("numerator", "denominator"):
-        figures[name], problem = _whole_number(form.get(name))
+        figures[name], problem = whole_number(form.get(name))
         if problem:
             errors[name] = problem
-    if goal.denominator_label is None and _text(form.get("denominator")):
+    if goal.denominator_label is None and clean_text(form.get("denominator")):
         # Whatever was written, the problem is that a count goal has no denominator at all.
         errors["denominator"] = _no_denominator()
     content = MeasurementContent.model_construct(
-        **figures, source=_text(form.get("source")), note=_text(form.get("note"))
+        **figures, source=clean_text(form.get("source")), note=clean_text(form.get("note"))
     )
     return content, content_errors(goal, content) | errors
 
@@ -81,7 +78,7 @@ def content_errors(goal: EffectGoal, content: MeasurementContent) -> dict[str, s
     errors: dict[str, str] = {}
     numerator, denominator = content.numerator, content.denominator
     for name, value in (("numerator", numerator), ("denominator", denominator)):
-        if value is not None and not 0 <= value <= MAX_FIGURE:
+        if value is not None and not 0 <= value <= MAX_COUNT:
             errors[name] = _("Skriv ett heltal, 0 eller större.") if value < 0 else _("Talet är för stort.")
     if numerator is None:
         errors["numerator"] = _("Fyll i ett tal.")
@@ -202,25 +199,6 @@ def set_baseline(session: Session, *, goal: EffectGoal, year: int | None, actor:
 
 def _no_denominator() -> str:
     return _("Effektmålet följs upp med ett antal, utan nämnare: lämna nämnaren tom.")
-
-
-def _whole_number(raw: Any) -> tuple[int | None, str | None]:
-    """Read "1 234" as 1234; nothing written is None; anything but a whole number ≥ 0 is a problem."""
-    text = str(raw if raw is not None else "").strip().translate(THOUSANDS_SPACES)
-    if not text:
-        return None, None
-    if not text.isascii() or not text.isdigit():  # refuses "-3", "2.5", "2,5", "abc" and "²"
-        return None, _("Skriv ett heltal, 0 eller större.")
-    value = int(text)
-    if value > MAX_FIGURE:
-        return None, _("Talet är för stort.")
-    return value, None
-
-
-def _text(raw: Any) -> str | None:
-    # Browsers send line breaks as CRLF; count them as one character, as the textarea does.
-    text = str(raw if raw is not None else "").replace("\r\n", "\n").strip()
-    return text or None
 
 
 def _snapshot(measurement: Measurement) -> dict[str, Any]:

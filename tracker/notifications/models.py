@@ -18,6 +18,9 @@ class NotificationKind(StrEnum):
     coordinator_overdue_digest = "coordinator_overdue_digest"
     weekly_digest = "weekly_digest"
     effect_goal_collection = "effect_goal_collection"
+    funds_report_reminder = "funds_report_reminder"  # a nämnd's usage report, before its deadline
+    funds_report_overdue = "funds_report_overdue"  # … and after it
+    funds_deadline_reminder = "funds_deadline_reminder"  # coordinators, before Socialstyrelsen's deadlines
 
 
 # The kinds a user may opt out of (by email; they are still shown in the app).

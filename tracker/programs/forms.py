@@ -15,6 +15,7 @@ from pydantic import ValidationError as ModelError
 from wtforms import Field, Form, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from tracker.formvalues import clean_text
 from tracker.organisations.models import Organisation
 from tracker.programs.editing import ProgramError
 from tracker.programs.models import Activity, ActivityCreate, ActivityUpdate, GoalCreate, GoalUpdate, Program
@@ -45,12 +46,6 @@ def _names(_form, names: Field) -> None:
         raise ValidationError(_("Ett namn får vara högst 300 tecken: %(name)s…", name=too_long[0][:40]))
 
 
-def _text(value: str | None) -> str | None:
-    # Browsers send line breaks as CRLF; keep one character per line break.
-    text = (value or "").replace("\r\n", "\n").strip()
-    return text or None
-
-
 class GoalForm(FlaskForm):
     number = StringField(_l("Nummer"), validators=[_goal_number])
     title = StringField(_l("Rubrik"), validators=[DataRequired(REQUIRED), _at_most(500)])
@@ -63,7 +58,7 @@ class GoalForm(FlaskForm):
 
     def _values(self) -> dict:
         raw = (self.number.data or "").strip()
-        return {"number": int(raw) if raw else None, "title": _text(self.title.data)}
+        return {"number": int(raw) if raw else None, "title": clean_text(self.title.data)}
 
 
 class ActivityForm(FlaskForm):
@@ -82,8 +77,8 @@ class ActivityForm(FlaskForm):
 
     def _values(self) -> dict:
         return {
-            "title": _text(self.title.data), "description": _text(self.description.data),
-            "time_frame": _text(self.time_frame.data), "note": _text(self.note.data),
+            "title": clean_text(self.title.data), "description": clean_text(self.description.data),
+            "time_frame": clean_text(self.time_frame.data), "note": clean_text(self.note.data),
             "target_groups": split_names(self.target_groups.data), "partners": split_names(self.partners.data),
         }
 

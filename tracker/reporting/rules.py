@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from tracker.formvalues import clean_text
 from tracker.reporting.models import TEXT_LIMITS, ReportStatus, StatusReportContent
 from tracker.reporting.service import ReportingError
 
@@ -55,27 +56,21 @@ def validate_report(content: StatusReportContent, *, submit: bool) -> dict[str, 
     return errors
 
 
-def _text(value: Any) -> str | None:
-    # Browsers send line breaks as CRLF; count them as one character, as the textarea does.
-    text = str(value or "").replace("\r\n", "\n").strip()
-    return text or None
-
-
 def form_content(values: Mapping[str, Any]) -> tuple[StatusReportContent, dict[str, str]]:
     """Form values as report content, unvalidated (to show back in the form), and what could not be read."""
     errors: dict[str, str] = {}
     status = None
-    if raw_status := _text(values.get("status")):
+    if raw_status := clean_text(values.get("status")):
         try:
             status = ReportStatus(raw_status)
         except ValueError:
             errors["status"] = _("Välj en av statusarna i listan.")
     content = StatusReportContent.model_construct(
         status=status,
-        comment=_text(values.get("comment")),
-        next_steps=_text(values.get("next_steps")),
+        comment=clean_text(values.get("comment")),
+        next_steps=clean_text(values.get("next_steps")),
         support_needed=str(values.get("support_needed") or "").lower() in CHECKED,
-        support_text=_text(values.get("support_text")),
+        support_text=clean_text(values.get("support_text")),
     )
     return content, errors
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracker.effect_goals.seeding import read_effect_goals
+from tracker.funds.seeding import read_funds
 from tracker.seeding.models import (
     ActivitySeed,
     GoalSeed,
@@ -39,6 +40,7 @@ def read_bundle(seed_dir: Path) -> SeedBundle:
     for path in sorted(seed_dir.glob("activities-*.yaml")):
         _read_activities(bundle, path)
     read_effect_goals(bundle, seed_dir)
+    read_funds(bundle, seed_dir)
     return bundle
 
 
@@ -47,7 +49,14 @@ def _read_organisations(bundle: SeedBundle, path: Path) -> None:
     for index, raw in enumerate(rows(read_yaml(path), "organisations", path), start=1):
         seed, line = validate(OrganisationSeed, raw, path, index)
         check_unique(seen, seed.slug, path, index, line, "slug")
+        if seed.valid_from and seed.valid_to and seed.valid_to < seed.valid_from:
+            raise SeedError(path, line, "valid_to ligger före valid_from", index)
         bundle.organisations.append(Located(seed, path, index, line))
+    slugs = {located.value.slug for located in bundle.organisations}
+    for located in bundle.organisations:
+        successor = located.value.successor
+        if successor is not None and (successor not in slugs or successor == located.value.slug):
+            raise SeedError(path, located.line, f"okänd efterträdare {successor!r} i successor", located.row)
 
 
 def _read_programs(bundle: SeedBundle, path: Path) -> None:

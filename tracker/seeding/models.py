@@ -63,6 +63,8 @@ class StrictSeed(BaseModel):
 class OrganisationSeed(OrganisationCreate):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    successor: str | None = Field(default=None, min_length=1, max_length=80)  # slug of who took over its work
+
 
 class GoalSeed(StrictSeed):
     code: str = Field(min_length=1, max_length=20)
@@ -133,3 +135,4 @@ class SeedBundle:
     activities: dict[str, list[Located]] = field(default_factory=dict)  # program slug → rows
     periods: Located | None = None
     effect_goals: dict[str, list[Located]] = field(default_factory=dict)  # program slug → effect goals
+    fund_years: list[Located] = field(default_factory=list)  # development funds, see tracker.funds.seeding

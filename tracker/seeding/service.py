@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from tracker.audit import service as audit
 from tracker.effect_goals import seeding as effect_goal_seeding
+from tracker.funds import seeding as funds_seeding
 from tracker.organisations.models import Organisation, OrgKind
 from tracker.periods.models import ReportingPeriod
 from tracker.periods.service import build_period, parse_period_code, tertials_between
@@ -70,6 +71,7 @@ def apply(session: Session, bundle: SeedBundle, *, today: date) -> SeedResult:
                                                lambda tokens: _responsible(tokens, orgs))
     if bundle.periods is not None:
         _apply_periods(session, ledger, bundle.periods.value, today)
+    funds_seeding.apply_funds(session, ledger, bundle.fund_years, orgs, ACTOR)
     if ledger.created:
         audit.record(session, actor=ACTOR, action="seed.loaded",
                      entity_type="seed", after=dict(ledger.created))
@@ -79,6 +81,7 @@ def apply(session: Session, bundle: SeedBundle, *, today: date) -> SeedResult:
 
 def _apply_organisations(session: Session, ledger: SeedLedger, bundle: SeedBundle) -> dict[str, Organisation]:
     existing = {o.slug: o for o in session.exec(select(Organisation))}
+    successors: list[tuple[Organisation, str | None]] = []  # set once every organisation of the file exists
     for located in bundle.organisations:
         seed = located.value
         if ledger.known("organisation", seed.slug):
@@ -86,11 +89,16 @@ def _apply_organisations(session: Session, ledger: SeedLedger, bundle: SeedBundl
         org = existing.get(seed.slug)
         created = org is None
         if created:
-            org = Organisation(**seed.model_dump())
+            org = Organisation(**seed.model_dump(exclude={"successor"}))
             session.add(org)
             session.flush()
             existing[seed.slug] = org
+            successors.append((org, seed.successor))
         ledger.remember("organisation", seed.slug, org.id, created=created)
+    for org, successor in successors:
+        if successor is not None and successor in existing:
+            org.successor_id = existing[successor].id
+            session.add(org)
     return existing
 
 
