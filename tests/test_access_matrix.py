@@ -61,6 +61,7 @@ def sample_args(seeded, make_user):
         "user_id": users[Role.reader].id, "report_id": report.id if report else 1, "version": 1,
         "token": "not-a-token", "code": "en", "filename": "x.pdf", "document_id": 1, "job_id": 1, "reopening_id": 1,
         "year": 2023, "notification_id": 1, "job_name": "deliver_notifications",
+        "purpose_id": 1, "round_id": 1, "section": "basics",
     }
     return args, users
 

@@ -35,6 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.archive.views import bp as archive_bp
     from tracker.effect_goals.views import bp as effect_goals_bp
     from tracker.followup.views import bp as followup_bp
+    from tracker.funds.manage import bp as funds_manage_bp
+    from tracker.funds.views import bp as funds_bp
     from tracker.home.views import bp as home_bp
     from tracker.notifications.views import bp as notifications_bp
     from tracker.organisations.views import bp as organisations_bp
@@ -50,7 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in (home_bp, accounts_bp, programs_bp, organisations_bp, reporting_bp, followup_bp,
                       periods_bp, scorecards_bp, reports_bp, archive_bp, effect_goals_bp, notifications_bp,
-                      scheduler_bp):
+                      scheduler_bp, funds_bp, funds_manage_bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     if app.config["EMBEDDED_SCHEDULER"] and not app.testing:

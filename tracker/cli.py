@@ -163,8 +163,9 @@ def demo_users_command() -> None:
 def init_app(app: Flask) -> None:
     from tracker.archive.commands import reports_cli, scorecards_cli
     from tracker.backups.commands import backup_command, restore_command
+    from tracker.funds.commands import funds_cli
     from tracker.scheduler.commands import scheduler_command
 
     for command in (db_cli, seed_command, create_user_command, demo_data_command, demo_users_command,
-                    scorecards_cli, reports_cli, backup_command, restore_command, scheduler_command):
+                    scorecards_cli, reports_cli, backup_command, restore_command, scheduler_command, funds_cli):
         app.cli.add_command(command)

@@ -62,6 +62,9 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "AUTO_CLOSE": _flag("TRACKER_AUTO_CLOSE", default=True),  # close a tertial after its deadline + grace
         "CLOSE_GRACE_DAYS": _whole("TRACKER_CLOSE_GRACE_DAYS", "7"),
         "EFFECT_GOAL_REMINDER": _month_day("TRACKER_EFFECT_GOAL_REMINDER", "01-15"),  # yearly, for last year
+        # Development funds: reminders this many days before the nämnder's usage-report deadline and
+        # before each of Socialstyrelsen's deadlines (requisition, report, repayment).
+        "FUNDS_REMINDER_DAYS": _days("TRACKER_FUNDS_REMINDER_DAYS", "14,3"),
         # `make run` runs the scheduler inside the development server's process; production runs
         # `tracker scheduler` beside the web workers instead.
         "EMBEDDED_SCHEDULER": _flag("TRACKER_EMBEDDED_SCHEDULER", default=False),

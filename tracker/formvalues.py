@@ -31,12 +31,12 @@ def whole_number(raw: Any, *, maximum: int = MAX_COUNT, unit: str | None = None)
         text = str(int(raw))  # a spreadsheet cell
     else:
         text = str(raw if raw is not None else "").strip()
+        if not text:
+            return None, None
         if unit and text.lower().endswith(unit):
             text = text[: -len(unit)]
         text = text.strip().translate(THOUSANDS_SPACES)
-    if not text:
-        return None, None
-    if not text.isascii() or not text.isdigit():
+    if not text.isascii() or not text.isdigit():  # also the unit alone ("kr"): not a number
         return None, _("Skriv ett heltal, 0 eller större.")
     value = int(text)
     if value > maximum:

@@ -83,6 +83,7 @@ NAVIGATION = [
     ("periods.index", _l("Tertialer")),
     ("scorecards.index", _l("Styrkort")),
     ("effect_goals.index", _l("Effektmål")),
+    ("funds.index", _l("Utvecklingsmedel")),
     ("archive.index", _l("Arkiv")),
     ("home.index", _l("Program och organisationer")),
     ("notifications.index", _l("Aviseringar")),

@@ -1,4 +1,5 @@
-"""The archive as readers browse it: tertials newest first, each with its reports and styrkort."""
+"""The archive as readers browse it: tertials newest first, each with its reports and styrkort, and the
+compilations of the development funds by grant year."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,6 +39,15 @@ class ArchiveTertial:
     code: str
     label: str
     programs: list[ArchiveProgram] = field(default_factory=list)
+
+
+@dataclass
+class ArchiveFundsYear:
+    """A grant year's archived compilation: the PDF, then the Word file."""
+
+    year: int
+    title: str
+    entries: list[ArchiveEntry] = field(default_factory=list)
 
 
 @dataclass
@@ -86,6 +96,27 @@ def archive_page(session: Session, *, organisation_ids: set[int] | None = None, 
         tertials=[ArchiveTertial(p.code, p.label, list(by_period[p.id].values())) for p in shown],
         page=page, pages=pages,
     )
+
+
+def funds_documents(session: Session) -> list[ArchiveFundsYear]:
+    """The archived compilations of the development funds, newest grant year first (not for contacts)."""
+    from tracker.funds.models import FundYear
+
+    query = (select(ArchivedDocument, FundYear)
+             .join(FundYear, ArchivedDocument.fund_year_id == FundYear.id)
+             .where(ArchivedDocument.kind.in_([DocumentKind.funds_compilation, DocumentKind.funds_compilation_docx]))
+             .order_by(FundYear.year.desc(), ArchivedDocument.kind, ArchivedDocument.key,
+                       ArchivedDocument.version.desc()))
+    years: dict[int, ArchiveFundsYear] = {}
+    entries: dict[str, ArchiveEntry] = {}
+    for document, fund_year in session.exec(query):
+        if document.key in entries:
+            entries[document.key].versions.append(document)
+            continue
+        kind = DocumentKind(document.kind)
+        entry = entries[document.key] = ArchiveEntry(kind, kind.label, [document])
+        years.setdefault(fund_year.year, ArchiveFundsYear(fund_year.year, fund_year.title)).entries.append(entry)
+    return list(years.values())
 
 
 def documents_for(session: Session, *, organisation_id: int, period_id: int) -> list[tuple[ArchivedDocument, str]]:

@@ -15,6 +15,8 @@ class DocumentKind(LabelledEnum):
     scorecard = "scorecard", N_("Styrkort")
     midterm = "midterm", N_("Halvtidsrapport")
     annual = "annual", N_("Årlig sammanställning")
+    funds_compilation = "funds_compilation", N_("Sammanställning av utvecklingsmedel (PDF)")
+    funds_compilation_docx = "funds_compilation_docx", N_("Sammanställning av utvecklingsmedel (Word)")
 
 
 DOCUMENT_KIND_LABELS = DocumentKind.labels()
@@ -30,15 +32,20 @@ class ArchivedDocument(SQLModel, table=True):
     __append_only__ = True
     __table_args__ = (
         sa.UniqueConstraint("key", "version"),
-        sa.CheckConstraint("kind IN ('scorecard', 'midterm', 'annual')", name="kind"),
+        sa.CheckConstraint("kind IN ('scorecard', 'midterm', 'annual', 'funds_compilation', "
+                           "'funds_compilation_docx')", name="kind"),
+        # A programme document belongs to a programme and tertial, a funds document to a grant year.
+        sa.CheckConstraint("(program_id IS NOT NULL AND period_id IS NOT NULL) OR fund_year_id IS NOT NULL",
+                           name="subject"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=300)  # indexed by the unique constraint
     version: int
     kind: DocumentKind = Field(sa_type=sa.String(20))
-    program_id: int = Field(foreign_key="program.id", index=True)
-    period_id: int = Field(foreign_key="reportingperiod.id", index=True)  # a report's last tertial
+    program_id: int | None = Field(default=None, foreign_key="program.id", index=True)
+    period_id: int | None = Field(default=None, foreign_key="reportingperiod.id", index=True)  # a report's last tertial
+    fund_year_id: int | None = Field(default=None, foreign_key="fundyear.id", index=True)
     first_period_id: int | None = Field(default=None, foreign_key="reportingperiod.id")  # a report's first
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     path: str = Field(max_length=400)  # relative to the archive root

@@ -1,9 +1,11 @@
-"""The archive: every generated PDF is kept as a numbered version, recorded with its checksum.
+"""The archive: every generated document is kept as a numbered version, recorded with its checksum.
 
 Layout under the archive root (TRACKER_SCORECARD_DIR, default `scorecards/`):
 
     <programme>/<year>-T<n>/<org-slug>.pdf              the newest version, for browsing the folder
     <programme>/<year>-T<n>/versioner/<org-slug>.v3.pdf  every version, never changed
+    utvecklingsmedel/<year>/sammanstallning.pdf          a grant year's compilation (and its
+    utvecklingsmedel/<year>/sammanstallning-word.docx    Word file), versioned the same way
 
 The database row points at the version file, so a download always gives the
 bytes that were generated then, checked against the recorded checksum.
@@ -35,7 +37,7 @@ class ArchiveError(Exception):
 
 @dataclass(frozen=True)
 class Rendered:
-    """A rendered PDF and what it was built from."""
+    """A rendered document and what it was built from (`pdf` holds the file's bytes, a Word file for a .docx kind)."""
 
     pdf: bytes
     page_count: int
@@ -49,10 +51,11 @@ class Subject:
 
     kind: DocumentKind
     key: str
-    program_id: int
-    period_id: int
+    program_id: int | None = None  # a programme document: its programme and (last) tertial
+    period_id: int | None = None
     first_period_id: int | None = None
     organisation_id: int | None = None
+    fund_year_id: int | None = None  # a funds document: its grant year
 
 
 def scorecard_key(program_slug: str, period_code: str, org_slug: str) -> str:
@@ -64,13 +67,32 @@ def report_key(kind: DocumentKind, program_slug: str, last_code: str) -> str:
     return f"{program_slug}/{last_code}/{name}"
 
 
-def latest_path(key: str) -> Path:
-    return Path(f"{key}.pdf")
+WORD_SUFFIX = ".docx"
+MIMETYPES = {".pdf": "application/pdf",
+             WORD_SUFFIX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
-def version_path(key: str, version: int) -> Path:
+def suffix_of(kind: DocumentKind) -> str:
+    """The file type of a kind of document: every kind is a PDF but the compilation's Word file."""
+    return WORD_SUFFIX if kind == DocumentKind.funds_compilation_docx else ".pdf"
+
+
+def mimetype_of(document: ArchivedDocument) -> str:
+    return MIMETYPES[suffix_of(DocumentKind(document.kind))]
+
+
+def latest_path(key: str, suffix: str = ".pdf") -> Path:
+    return Path(f"{key}{suffix}")
+
+
+def version_path(key: str, version: int, suffix: str = ".pdf") -> Path:
     folder, name = key.rsplit("/", 1)
-    return Path(folder) / VERSIONS_FOLDER / f"{name}.v{version}.pdf"
+    return Path(folder) / VERSIONS_FOLDER / f"{name}.v{version}{suffix}"
+
+
+def latest_path_of(document: ArchivedDocument) -> Path:
+    """Where the newest version of the document's key is kept for browsing the folder."""
+    return latest_path(document.key, suffix_of(DocumentKind(document.kind)))
 
 
 def store(session: Session, root: Path, *, subject: Subject, rendered: Rendered, generated_by_id: int | None,
@@ -81,13 +103,15 @@ def store(session: Session, root: Path, *, subject: Subject, rendered: Rendered,
     version (the unique key + version decides). If the record cannot be
     committed, the file written for it is removed again.
     """
+    suffix = suffix_of(subject.kind)
     for attempt in range(attempts):
         version = (session.exec(select(func.max(ArchivedDocument.version))
                                 .where(ArchivedDocument.key == subject.key)).one() or 0) + 1
         document = ArchivedDocument(
             key=subject.key, version=version, kind=subject.kind, program_id=subject.program_id,
             period_id=subject.period_id, first_period_id=subject.first_period_id,
-            organisation_id=subject.organisation_id, path=str(version_path(subject.key, version)),
+            organisation_id=subject.organisation_id, fund_year_id=subject.fund_year_id,
+            path=str(version_path(subject.key, version, suffix)),
             checksum=hashlib.sha256(rendered.pdf).hexdigest(), size_bytes=len(rendered.pdf),
             page_count=rendered.page_count, data_version=rendered.data_version, data_as_of=rendered.data_as_of,
             generated_at=utcnow(), generated_by_id=generated_by_id, generated_by_label=generated_by_label,
@@ -108,7 +132,7 @@ def store(session: Session, root: Path, *, subject: Subject, rendered: Rendered,
         except Exception:
             target.unlink(missing_ok=True)
             raise
-        _write_atomically(root / latest_path(subject.key), rendered.pdf)
+        _write_atomically(root / latest_path(subject.key, suffix), rendered.pdf)
         return document
     raise AssertionError("unreachable")
 
@@ -116,7 +140,7 @@ def store(session: Session, root: Path, *, subject: Subject, rendered: Rendered,
 def _write_atomically(target: Path, data: bytes) -> None:
     """Write to a temporary file beside the target and rename it over: readers never see half a file."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".pdf")
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
@@ -156,6 +180,6 @@ def versions(session: Session, keys: Iterable[str]) -> dict[str, list[ArchivedDo
 
 
 def download_name(document: ArchivedDocument) -> str:
-    """A file name that says what the file is, e.g. `farsta-2023-T2-v2.pdf`."""
+    """A file name that says what the file is, e.g. `farsta-2023-T2-v2.pdf`, `sammanstallning-word-2016-v1.docx`."""
     folder, name = document.key.rsplit("/", 1)
-    return f"{name}-{folder.rsplit('/', 1)[-1]}-v{document.version}.pdf"
+    return f"{name}-{folder.rsplit('/', 1)[-1]}-v{document.version}{suffix_of(DocumentKind(document.kind))}"

@@ -41,19 +41,23 @@ JOB = "archive/job.html"
 @bp.get("/")
 @allow(ARCHIVE_ROLES)
 def index():
-    """List the archived styrkort and reports by tertial, newest first."""
+    """List the archived styrkort and reports by tertial, newest first, and the funds compilations by year."""
     page = request.args.get("sida", 1, type=int)
     own = organisation_ids_of(get_session(), current_user) if current_user.role == Role.contact else None
     session = get_session()
     return render_template("archive/index.html", archive=listing.archive_page(session, organisation_ids=own, page=page),
                            can_generate=current_user.role in COORDINATORS,
-                           programs=listing.report_programs(session) if own is None else [])
+                           programs=listing.report_programs(session) if own is None else [],
+                           funds=listing.funds_documents(session) if own is None else [])
 
 
 @bp.get("/dokument/<int:document_id>")
 @allow(ARCHIVE_ROLES)
 def download(document_id: int):
-    """Send one archived version, exactly as it was generated."""
+    """Send one archived version, exactly as it was generated.
+
+    Contacts get only their own organisations' styrkort: never reports or funds compilations.
+    """
     document = archive.get(get_session(), document_id) or abort(404)
     if current_user.role == Role.contact and (
             document.kind != DocumentKind.scorecard or document.organisation_id not in organisation_ids_of(get_session(), current_user)):
@@ -62,8 +66,8 @@ def download(document_id: int):
         data = archive.read(current_app.config["SCORECARD_DIR"], document)
     except archive.ArchiveError as error:
         return render_template("error.html", code=410, title=_("Filen kan inte visas"), text=str(error)), 410
-    return send_file(BytesIO(data), mimetype="application/pdf", download_name=archive.download_name(document),
-                     last_modified=document.generated_at, max_age=0)
+    return send_file(BytesIO(data), mimetype=archive.mimetype_of(document),
+                     download_name=archive.download_name(document), last_modified=document.generated_at, max_age=0)
 
 
 @bp.get("/generera")

@@ -58,13 +58,17 @@ class Compilation:
     figures: list[Figure]
     namnder: int
     submitted: int
-    none_used: int
+    none_used: int  # of the submitted reports whose amounts are known (see the two below)
     not_all_used: int
     sections: list[AreaSection]
     reasons: list[tuple[ReasonCategory, int]]
     reason_texts: list[Statement]
     evaluation: list[tuple[Evaluation, int]]
     evaluation_texts: list[Statement]
+    # Submitted reports that do not give the used (unspent) amount: `none_used` (`not_all_used`) may be
+    # that many higher, so a page shows the count as a lower bound, never as the whole answer.
+    used_unknown: int = 0
+    unspent_unknown: int = 0
 
     @property
     def year(self) -> int:
@@ -86,7 +90,7 @@ def build_compilation(ledger: Ledger) -> Compilation:
     submitted = [row for row in ledger.rows if row.submitted]
     sections = []
     for purpose in data.purposes:
-        works = [Work(row.organisation, row.successor, area.work, area.amount, area.outcome)
+        works = [Work(row.organisation, row.successor, area.work, area.amount, _enum(Outcome, area.outcome))
                  for row in submitted if (area := row.submitted.areas.get(purpose.id)) is not None and area.work]
         amounts = [w.amount for w in works]
         sections.append(AreaSection(purpose, works, Total.of(amounts),
@@ -95,7 +99,7 @@ def build_compilation(ledger: Ledger) -> Compilation:
     evaluation = Counter(row.submitted.report.evaluated for row in submitted if row.submitted.report.evaluated)
     return Compilation(
         ledger=ledger,
-        figures=_figures(ledger),
+        figures=headline_figures(ledger),
         namnder=sum(1 for row in ledger.rows if row.has_allocation or row.report is not None),
         submitted=len(submitted),
         none_used=sum(1 for row in submitted if row.used == 0),
@@ -105,13 +109,20 @@ def build_compilation(ledger: Ledger) -> Compilation:
         reason_texts=[Statement(row.organisation, row.successor, None, row.submitted.report.reasons_text)
                       for row in submitted if row.submitted.report.reasons_text],
         evaluation=[(choice, evaluation[choice]) for choice in Evaluation if evaluation[choice]],
-        evaluation_texts=[Statement(row.organisation, row.successor, row.submitted.report.evaluated,
+        evaluation_texts=[Statement(row.organisation, row.successor, _enum(Evaluation, row.submitted.report.evaluated),
                                     row.submitted.report.evaluation_text)
                           for row in submitted if row.submitted.report.evaluation_text],
+        used_unknown=sum(1 for row in submitted if row.used is None),
+        unspent_unknown=sum(1 for row in submitted if row.unspent is None),
     )
 
 
-def _figures(ledger: Ledger) -> list[Figure]:
+def _enum(enum, value):
+    """The member for a value read from the database (a plain str there), or None."""
+    return None if value is None else enum(value)
+
+
+def headline_figures(ledger: Ledger) -> list[Figure]:
     fund_year = ledger.fund_year
     figures = [Figure(N_("Kan rekvireras"), fund_year.entitlement)]
     if fund_year.requisitioned_total is not None:

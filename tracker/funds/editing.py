@@ -35,6 +35,7 @@ from tracker.organisations.models import Organisation
 
 MAX_KRONOR = 10**12  # far above any grant; a larger figure is a typing mistake
 REASON_LIMIT = 2000
+TITLE_LIMIT = 300  # FundYearContent.title
 AMOUNT_FIELDS = ("national_total", "national_municipal", "entitlement", "requisitioned_total",
                  "allocation_stated_total", "stated_used", "stated_unspent", "repayment_amount")
 DATE_FIELDS = ("usage_from", "usage_to", "requisition_deadline", "report_deadline", "repayment_deadline",
@@ -80,7 +81,7 @@ def require_coordinator(actor: Any) -> None:
 def read_amount(raw: Any) -> tuple[int | None, str | None]:
     """An amount in whole kronor ("1 234 567", "1234567 kr"); empty is unknown (None)."""
     value, problem = whole_number(raw, maximum=MAX_KRONOR, unit="kr")
-    if problem and str(raw).strip().startswith("-"):
+    if problem and str(raw).strip().startswith(("-", "\u2212")):  # also the minus sign Word and Excel write
         problem = _("Beloppet kan inte vara negativt. Skriv ett heltal i kronor, 0 eller större.")
     elif problem and problem != _("Talet är för stort."):
         problem = _("Skriv beloppet i hela kronor, utan decimaler, till exempel 250 000.")
@@ -114,11 +115,12 @@ def create_year(session: Session, *, year: int, title: str | None, actor: Any) -
     if session.exec(select(FundYear).where(FundYear.year == year)).first():
         raise FundsError({"year": _("Bidragsåret %(year)s finns redan.", year=year)})
     title = clean_text(title) or _("Utvecklingsmedel för arbetet mot våld i nära relationer %(year)s", year=year)
+    if len(title) > TITLE_LIMIT:
+        raise FundsError({"title": _("Texten är för lång: högst %(limit)s tecken.", limit=TITLE_LIMIT)})
     fund_year = FundYear(
         year=year, title=title, usage_from=date(year, 1, 1), usage_to=date(year, 12, 31), retroactive=True,
         requisition_deadline=date(year, 6, 1), report_deadline=date(year + 1, 3, 31),
         repayment_deadline=date(year + 1, 6, 30), updated_by_id=getattr(actor, "id", None))
-    _check_year(fund_year)
     session.add(fund_year)
     versions.keep_version(session, fund_year, versions.snapshot(fund_year), actor=actor)
     audit.record(session, actor=actor, action="funds.year_created", entity=fund_year, after={"year": year})
@@ -137,9 +139,9 @@ def update_year(session: Session, *, fund_year: FundYear, values: Mapping[str, A
         FundYearContent.model_validate(candidate)
     except ValidationError as exc:
         raise FundsError({str(e["loc"][0]): _field_problem(e) for e in exc.errors()}) from None
+    _check_usage(candidate["usage_from"], candidate["usage_to"])  # before anything is changed
     for name, value in values.items():
         setattr(fund_year, name, value)
-    _check_year(fund_year)
     after = versions.snapshot(fund_year)
     if after == before:
         return fund_year
@@ -176,6 +178,8 @@ def save_purpose(session: Session, *, fund_year: FundYear, purpose: FundPurpose 
         purpose = FundPurpose(fund_year_id=fund_year.id, code=f"syfte-{number}", position=number)
     else:
         before = {"short_title": purpose.short_title, "title": purpose.title, "summary": purpose.summary}
+        if before == {"short_title": short_title, "title": title, "summary": summary}:
+            return purpose
     purpose.short_title, purpose.title, purpose.summary = short_title, title, summary
     session.add(purpose)
     session.flush()
@@ -292,6 +296,9 @@ def open_reporting(session: Session, *, fund_year: FundYear, deadline: date | No
         raise FundsError({"internal_deadline": _("Sista dagen kan inte ligga före bidragsåret.")})
     update_year(session, fund_year=fund_year, values={"internal_deadline": deadline}, expected_version=None,
                 actor=actor)
+    if fund_year.reporting == ReportingState.open:
+        return  # only the deadline moved
+    _close_reopenings(session, fund_year, actor=actor)  # open for everyone: reopenings are not needed
     _set_reporting(session, fund_year, ReportingState.open, actor=actor)
 
 
@@ -300,9 +307,7 @@ def close_reporting(session: Session, *, fund_year: FundYear, actor: Any) -> Non
     require_coordinator(actor)
     if fund_year.reporting != ReportingState.open:
         raise FundsError({"reporting": _("Återrapporteringen är inte öppen.")})
-    for reopening in session.exec(select(UsageReopening).where(UsageReopening.fund_year_id == fund_year.id,
-                                                               UsageReopening.closed_at.is_(None))):
-        _close_reopening(session, reopening, actor=actor)
+    _close_reopenings(session, fund_year, actor=actor)
     _set_reporting(session, fund_year, ReportingState.closed, actor=actor)
 
 
@@ -320,15 +325,21 @@ def reopen_for(session: Session, *, fund_year: FundYear, organisation: Organisat
     if len(reason) > REASON_LIMIT:
         raise FundsError({"reason": _("Skälet får vara högst %(limit)s tecken. Nu är det %(length)s tecken.",
                                       limit=REASON_LIMIT, length=len(reason))})
+    already = FundsError({"organisation": _("Återrapporteringen är redan återöppnad för %(org)s.",
+                                            org=organisation.short_name)})
+    if session.exec(select(UsageReopening).where(UsageReopening.fund_year_id == fund_year.id,
+                                                 UsageReopening.organisation_id == organisation.id,
+                                                 UsageReopening.closed_at.is_(None))).first():
+        raise already
     reopening = UsageReopening(fund_year_id=fund_year.id, organisation_id=organisation.id, reason=reason,
                                reopened_at=utcnow(), reopened_by_id=getattr(actor, "id", None))
-    session.add(reopening)
     try:
-        with session.begin_nested():  # a concurrent duplicate is caught by the partial unique index
+        # Added inside the savepoint: a concurrent duplicate (the partial unique index) rolls back only it.
+        with session.begin_nested():
+            session.add(reopening)
             session.flush()
     except IntegrityError:
-        raise FundsError({"organisation": _("Återrapporteringen är redan återöppnad för %(org)s.",
-                                            org=organisation.short_name)}) from None
+        raise already from None
     audit.record(session, actor=actor, action="funds.reporting_reopened", entity=reopening,
                  after={"year": fund_year.year, "organisation": organisation.slug, "reason": reason})
     return reopening
@@ -339,6 +350,12 @@ def close_reopening(session: Session, *, reopening: UsageReopening, actor: Any) 
     if reopening.closed_at is not None:
         raise FundsError({"reopening": _("Återöppningen är redan stängd.")})
     _close_reopening(session, reopening, actor=actor)
+
+
+def _close_reopenings(session: Session, fund_year: FundYear, *, actor: Any) -> None:
+    for reopening in session.exec(select(UsageReopening).where(UsageReopening.fund_year_id == fund_year.id,
+                                                               UsageReopening.closed_at.is_(None))):
+        _close_reopening(session, reopening, actor=actor)
 
 
 def _close_reopening(session: Session, reopening: UsageReopening, *, actor: Any) -> None:
@@ -359,8 +376,8 @@ def _set_reporting(session: Session, fund_year: FundYear, state: ReportingState,
                  before={"reporting": before}, after={"reporting": state, "year": fund_year.year})
 
 
-def _check_year(fund_year: FundYear) -> None:
-    if fund_year.usage_from and fund_year.usage_to and fund_year.usage_to < fund_year.usage_from:
+def _check_usage(usage_from: date | None, usage_to: date | None) -> None:
+    if usage_from and usage_to and usage_to < usage_from:
         raise FundsError({"usage_to": _("Sista dagen kan inte ligga före första dagen.")})
 
 
@@ -369,6 +386,6 @@ def _field_problem(error: Mapping[str, Any]) -> str:
         return _("Beloppet kan inte vara negativt. Skriv ett heltal i kronor, 0 eller större.")
     if error["type"] in {"string_too_long", "too_long"}:
         return _("Texten är för lång: högst %(limit)s tecken.", limit=error.get("ctx", {}).get("max_length", ""))
-    if error["type"] in {"string_too_short", "missing"}:
+    if error["type"] in {"string_too_short", "missing"} or error.get("input", "") is None:
         return _("Fyll i fältet.")
     return _("Värdet kan inte sparas här.")

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from tracker.funds.models import FundYear, ReportingState, UsageReopening
+from tracker.funds.models import FundYear, ReportingState, ReportState, UsageReopening
 from tracker.funds.service import ReportData, YearData
 from tracker.i18n import N_, LabelledEnum
 from tracker.organisations.models import Organisation
@@ -122,7 +122,7 @@ class NamndRow:
         """not_started, draft or submitted."""
         if self.report is None:
             return "not_started"
-        return self.report.report.state.value
+        return ReportState(self.report.report.state).value  # a plain str when read from the database
 
 
 REPORT_STATE_TEXTS = {"not_started": N_("Inte påbörjad"), "draft": N_("Utkast"), "submitted": N_("Inlämnad")}
@@ -257,11 +257,11 @@ def _checks(ledger: Ledger) -> list[Check]:
         both = Total.of([ledger.used, ledger.to_repay])
         checks.append(_total_check("city_balance", N_("Använt och återbetalt mot rekvirerat, hela staden"),
                                    N_("Använt + återbetalas"), both, N_("Rekvirerat"), ledger.requisitioned))
+    # What is to be repaid: the recorded amount, else the unspent sum (the nämnder's, or as the city stated it).
     due = fund_year.repayment_due_on or fund_year.repayment_deadline
-    if (fund_year.repayment_amount and fund_year.repayment_paid_on is None and due is not None
-            and ledger.today > due):
+    if ledger.to_repay and fund_year.repayment_paid_on is None and due is not None and ledger.today > due:
         checks.append(Check("repayment_overdue", N_("Återbetalningen är försenad"), N_("Att återbetala"),
-                            fund_year.repayment_amount, N_("Betalt"), None, missing=True,
+                            ledger.to_repay, N_("Betalt"), None, missing=True,
                             detail=N_("Sista dag var %(day)s; ingen betalning är registrerad."),
                             detail_args={"day": due.isoformat()}))
     return checks

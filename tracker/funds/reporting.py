@@ -78,7 +78,9 @@ def read_report_form(form: Any, purposes: list[FundPurpose]) -> tuple[ReportInpu
         setattr(content, name, value)
         if problem:
             errors[name] = problem
-    reasons = form.getlist("reasons") if hasattr(form, "getlist") else list(form.get("reasons") or [])
+    reasons = form.getlist("reasons") if hasattr(form, "getlist") else form.get("reasons") or []
+    if isinstance(reasons, str):
+        reasons = [reasons]
     for raw in reasons:
         try:
             content.reasons.append(ReasonCategory(raw))
@@ -174,8 +176,13 @@ def save_report(session: Session, *, fund_year: FundYear, organisation: Organisa
         raise NotAllowed(f"user {getattr(actor, 'id', None)} may not report for organisation {organisation.id}")
     if not open_for(session, fund_year, organisation.id):
         raise NotOpen(not_open_message(fund_year))
+    if not organisation.existed_in(fund_year.year):
+        raise FundsError({"organisation": _("%(org)s fanns inte år %(year)s.", org=organisation.name,
+                                            year=fund_year.year)})
     purposes = list(session.exec(select(FundPurpose).where(FundPurpose.fund_year_id == fund_year.id)))
     report = get_report(session, fund_year, organisation.id)
+    if report is not None and expected_version != report.version:
+        raise FundsConflict(report)  # before the rules: the editor first sees what the other person saved
     submit = submit or (report is not None and report.state == ReportState.submitted)
     if errors := validate_report(content, purposes, submit=submit):
         raise FundsError(errors)
@@ -184,8 +191,6 @@ def save_report(session: Session, *, fund_year: FundYear, organisation: Organisa
     if report is None:
         report = UsageReport(fund_year_id=fund_year.id, organisation_id=organisation.id)
     else:
-        if expected_version != report.version:
-            raise FundsConflict(report)
         before = versions.snapshot(report, list(areas.values()))
     report.used, report.unspent = content.used, content.unspent
     report.reasons = [r.value for r in content.reasons]

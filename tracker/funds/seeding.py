@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field
 from sqlmodel import Session, select
 
 from tracker.funds import versions
@@ -31,10 +31,11 @@ from tracker.funds.models import (
 )
 from tracker.organisations.models import Organisation
 from tracker.seeding.models import Located, SeedBundle, SeedLedger, StrictSeed
-from tracker.seeding.parsing import SeedError, check_unique, read_yaml, rows, validate
+from tracker.seeding.parsing import LINE_KEY, SeedError, check_unique, read_yaml, rows, validate
 
 FILE_NAME = "funds.yaml"
-Amount = Field(default=None, ge=0)
+# Whole kronor as written: strict, so that 2500.5, 2500.0, "2 500" and true are refused, not converted.
+Kronor = Annotated[int | None, Field(ge=0, strict=True)]
 
 
 class PurposeSeed(StrictSeed):
@@ -46,29 +47,29 @@ class PurposeSeed(StrictSeed):
 
 class RoundSeed(StrictSeed):
     label: str = Field(min_length=1, max_length=120)
-    amount: int | None = Amount
+    amount: Kronor = None
     requested_on: date | None = None
     note: str | None = Field(default=None, max_length=2000)
 
 
 class AllocationSeed(StrictSeed):
     organisation: str = Field(min_length=1)
-    amount: int | None = Amount
+    amount: Kronor = None
     citywide: bool = False
     note: str | None = Field(default=None, max_length=2000)
 
 
 class AreaSeed(StrictSeed):
     work: str | None = Field(default=None, max_length=8000)
-    amount: int | None = Amount
+    amount: Kronor = None
     outcome: Outcome | None = None
 
 
 class ReportSeed(StrictSeed):
     organisation: str = Field(min_length=1)
     state: ReportState = ReportState.submitted
-    used: int | None = Amount
-    unspent: int | None = Amount
+    used: Kronor = None
+    unspent: Kronor = None
     reasons: list[ReasonCategory] = Field(default_factory=list)
     reasons_text: str | None = Field(default=None, max_length=3000)
     evaluated: Evaluation | None = None
@@ -76,15 +77,21 @@ class ReportSeed(StrictSeed):
     areas: dict[str, AreaSeed] = Field(default_factory=dict)
 
 
+# The lists of a year, validated entry by entry first so that a problem names the entry's own line.
+ENTRIES = {"purposes": (PurposeSeed, "code", "syfte"), "rounds": (RoundSeed, "label", "omgång"),
+           "allocations": (AllocationSeed, "organisation", "organisation"),
+           "reports": (ReportSeed, "organisation", "rapport")}
+
+
 class DecisionSeed(StrictSeed):
     reference: str | None = Field(default=None, max_length=100)
     decided_on: date | None = None
-    stated_total: int | None = Amount
+    stated_total: Kronor = None
     key: str | None = Field(default=None, max_length=2000)
 
 
 class RepaymentSeed(StrictSeed):
-    amount: int | None = Amount
+    amount: Kronor = None
     due_on: date | None = None
     invoice: str | None = Field(default=None, max_length=100)
     paid_on: date | None = None
@@ -95,10 +102,10 @@ class FundYearSeed(StrictSeed):
     title: str = Field(min_length=1, max_length=300)
     source: str | None = Field(default=None, max_length=1000)
     note: str | None = Field(default=None, max_length=5000)
-    national_total: int | None = Amount
-    national_municipal: int | None = Amount
-    entitlement: int | None = Amount
-    requisitioned_total: int | None = Amount
+    national_total: Kronor = None
+    national_municipal: Kronor = None
+    entitlement: Kronor = None
+    requisitioned_total: Kronor = None
     usage_from: date | None = None
     usage_to: date | None = None
     retroactive: bool = False
@@ -108,31 +115,14 @@ class FundYearSeed(StrictSeed):
     internal_deadline: date | None = None
     reporting: ReportingState = ReportingState.not_open
     compiled_on: date | None = None
-    stated_used: int | None = Amount
-    stated_unspent: int | None = Amount
+    stated_used: Kronor = None
+    stated_unspent: Kronor = None
     repayment: RepaymentSeed = Field(default_factory=RepaymentSeed)
     allocation: DecisionSeed = Field(default_factory=DecisionSeed)
     purposes: list[PurposeSeed] = Field(default_factory=list)
     rounds: list[RoundSeed] = Field(default_factory=list)
     allocations: list[AllocationSeed] = Field(default_factory=list)
     reports: list[ReportSeed] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _consistent(self):
-        if self.usage_from and self.usage_to and self.usage_to < self.usage_from:
-            raise ValueError("usage_to ligger före usage_from")
-        for what, entries in (("purposes", [p.code for p in self.purposes]),
-                              ("rounds", [r.label for r in self.rounds]),
-                              ("allocations", [a.organisation for a in self.allocations]),
-                              ("reports", [r.organisation for r in self.reports])):
-            if len(set(entries)) != len(entries):
-                raise ValueError(f"dubblett i {what}")
-        codes = {p.code for p in self.purposes}
-        for report in self.reports:
-            for code in report.areas:
-                if code not in codes:
-                    raise ValueError(f"okänt syfte {code!r} i rapporten för {report.organisation}")
-        return self
 
     def content(self) -> dict[str, Any]:
         """The year's own fields, as FundYear takes them."""
@@ -157,15 +147,52 @@ def read_funds(bundle: SeedBundle, seed_dir: Path) -> None:
     organisations = {o.value.slug: o.value for o in bundle.organisations}
     seen: dict[str, int] = {}
     for index, raw in enumerate(rows(read_yaml(path), "fund_years", path), start=1):
+        lines = _entry_lines(raw, path, index)
         seed, line = validate(FundYearSeed, raw, path, index)
         check_unique(seen, str(seed.year), path, index, line, "år")
-        for slug in [a.organisation for a in seed.allocations] + [r.organisation for r in seed.reports]:
-            organisation = organisations.get(slug)
-            if organisation is None:
-                raise SeedError(path, line, f"okänd organisation {slug!r}", index)
-            if not organisation.existed_in(seed.year):
-                raise SeedError(path, line, f"organisationen {slug!r} fanns inte år {seed.year}", index)
+        if seed.usage_from and seed.usage_to and seed.usage_to < seed.usage_from:
+            raise SeedError(path, line, "usage_to ligger före usage_from", index)
+        for problem, entry_line in _problems(seed, lines, organisations):
+            raise SeedError(path, entry_line, problem, index)
         bundle.fund_years.append(Located(seed, path, index, line))
+
+
+def _problems(seed: FundYearSeed, lines: dict[str, list[int | None]], organisations: dict[str, Any]):
+    """Each entry of the year that repeats another or names what does not exist (then), with its line."""
+    for name, (_model, key, what) in ENTRIES.items():
+        first: dict[str, int] = {}
+        for position, entry in enumerate(getattr(seed, name)):
+            value = getattr(entry, key)
+            if value in first:
+                yield (f"dubblett: {what} {value!r} finns redan i {name} (rad {lines[name][first[value]]})",
+                       lines[name][position])
+            first.setdefault(value, position)
+    codes = {p.code for p in seed.purposes}
+    for position, report in enumerate(seed.reports):
+        for code in report.areas:
+            if code not in codes:
+                yield (f"okänt syfte {code!r} i rapporten för {report.organisation} "
+                       f"(finns: {', '.join(sorted(codes)) or 'inga'})", lines["reports"][position])
+    for name in ("allocations", "reports"):
+        for position, entry in enumerate(getattr(seed, name)):
+            organisation = organisations.get(entry.organisation)
+            if organisation is None:
+                yield f"okänd organisation {entry.organisation!r}", lines[name][position]
+            elif not organisation.existed_in(seed.year):
+                yield f"organisationen {entry.organisation!r} fanns inte år {seed.year}", lines[name][position]
+
+
+def _entry_lines(raw: Any, path: Path, index: int) -> dict[str, list[int | None]]:
+    """Validate each entry of the year's lists on its own (a problem names its line); the lines of each."""
+    lines: dict[str, list[int | None]] = {name: [] for name in ENTRIES}
+    if not isinstance(raw, dict):
+        return lines
+    for name, (model, _key, _what) in ENTRIES.items():
+        entries = raw.get(name)
+        if isinstance(entries, list):
+            for entry in entries:
+                lines[name].append(validate(model, entry, path, index, raw.get(LINE_KEY))[1])
+    return lines
 
 
 def apply_funds(session: Session, ledger: SeedLedger, rows_: list[Located], orgs: dict[str, Organisation],

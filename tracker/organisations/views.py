@@ -4,8 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
+from tracker import clock
 from tracker.accounts.access import ALL_ROLES, allow, allowed_roles, check_org
 from tracker.db import get_session
+from tracker.funds.summary import organisation_funds
 from tracker.organisations import service
 from tracker.programs import service as programs
 
@@ -29,6 +31,7 @@ def show(slug: str):
         commitments=programs.organisation_commitments(session, organisation),
         latest_statuses=service.latest_statuses(session, organisation.id),
         history_endpoint=HISTORY if _may_use(HISTORY) else None,
+        funds=organisation_funds(session, organisation.id, today=clock.today()),
     )
 
 

@@ -83,6 +83,21 @@ JOBS: tuple[JobSpec, ...] = (
             N_("Nya stödbehov, nya avvikelser och hur rapporteringen går."),
             lambda _config: CronTrigger(day_of_week="mon", hour=7, minute=30, timezone=TIMEZONE),
             lambda _config: _("Måndagar kl. 07.30")),
+    JobSpec("funds_report_reminders", "tracker.funds.jobs:send_report_reminders",
+            N_("Påminnelser om återrapport av utvecklingsmedel"),
+            N_("Påminner kontaktpersonerna för nämnder som inte har lämnat in sin återrapport av "
+               "utvecklingsmedlen, ett bestämt antal dagar före nämndernas sista dag."),
+            *_daily(7, 5), run_at_start=True),
+    JobSpec("funds_report_overdue", "tracker.funds.jobs:send_report_overdue_notices",
+            N_("Försenade återrapporter av utvecklingsmedel"),
+            N_("Dagen efter nämndernas sista dag: avisering till kontaktpersoner för nämnder som inte har "
+               "lämnat in och en sammanställning till samordnarna över vilka nämnder som saknas."),
+            *_daily(7, 15), run_at_start=True),
+    JobSpec("funds_deadline_reminders", "tracker.funds.jobs:send_coordinator_deadline_reminders",
+            N_("Påminnelser om Socialstyrelsens sista dagar"),
+            N_("Påminner samordnarna före sista dag för rekvisition, återrapport och återbetalning av "
+               "utvecklingsmedlen."),
+            *_daily(7, 20), run_at_start=True),
     JobSpec("effect_goal_reminders", "tracker.effect_goals.jobs:send_collection_reminders",
             N_("Påminnelse om effektmålens siffror"),
             N_("Ber kontaktpersonerna rapportera förra årets siffror för effektmålen."),

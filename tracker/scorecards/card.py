@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from tracker.effect_goals.masking import DEFAULT_THRESHOLD
 from tracker.effect_goals.service import EffectGoalResults
+from tracker.funds.summary import OrganisationFunds
 from tracker.i18n import N_
 from tracker.periods.models import PeriodState
 from tracker.reporting.models import STATUS_LABELS, ReportStatus
@@ -143,6 +144,7 @@ class Scorecard:
     data_as_of: datetime  # when the data was read (UTC)
     effect_goals: list[EffectGoalResults] = field(default_factory=list)  # in programme order, exact
     mask_threshold: int = DEFAULT_THRESHOLD  # counts below it are masked wherever the card is shown masked
+    funds: list[OrganisationFunds] = field(default_factory=list)  # the development funds of the tertial's year
 
     @property
     def rows(self) -> list[ScorecardRow]:

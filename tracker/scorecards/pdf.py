@@ -14,6 +14,7 @@ from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Table, TableS
 from tracker.effect_goals.display import YearRow, results_table, target_text
 from tracker.effect_goals.rollup import ASSESSMENT_SYMBOLS, Assessment
 from tracker.effect_goals.service import EffectGoalResults
+from tracker.funds.display import kronor
 from tracker.pdf.document import CONTENT_WIDTH, build_pdf
 from tracker.pdf.flowables import ColouredText, FactList, bar_chart, data_table, status_cell
 from tracker.pdf.fonts import fonts, symbol
@@ -67,6 +68,7 @@ def render_scorecard(card: Scorecard, *, generated_at: datetime) -> bytes:
             for goal in program.goals:
                 story += _goal(goal)
     story += _effect_goals_section(card)
+    story += _funds_section(card)
     return build_pdf(
         story, title=f"Styrkort – {card.organisation_short_name}", header=card.tertial.label,
         footer=f"Data per {format_datetime(card.data_as_of)} · Skapad {format_datetime(generated_at)}",
@@ -226,6 +228,23 @@ def _effect_goals_section(card: Scorecard) -> list[Flowable]:
         for goal in goals:
             story += [CondPageBreak(4 * cm), para(goal.wording, "h3"), FactList(effect_goal_facts(goal)),
                       effect_goal_table(goal, threshold)]
+    return story
+
+
+def _funds_section(card: Scorecard) -> list[Flowable]:
+    """The organisation's development funds for the tertial's year: allocated, its usage report, used and unspent."""
+    year = card.period_ends_on.year
+    story: list[Flowable] = [CondPageBreak(4 * cm), para(f"Utvecklingsmedel {year}", "h1_over_table")]
+    if not card.funds:
+        return story + [para(f"{card.organisation_short_name} har inga utvecklingsmedel registrerade för {year}.")]
+    for funds in card.funds:
+        state = funds.report_state_text + (" (försenad)" if funds.late else "")
+        story.append(FactList([
+            ("Fördelat", kronor(funds.allocated) if funds.has_allocation else "ingen fördelning", INK),
+            ("Återrapport", state, WARN if funds.late else INK),
+            ("Använt", kronor(funds.used), INK),
+            ("Ej använt", kronor(funds.unspent), INK),
+        ]))
     return story
 
 

@@ -11,13 +11,14 @@ from datetime import date
 
 from sqlmodel import Session, and_, or_, select
 
-from tracker.clock import utcnow
+from tracker.clock import local_day, utcnow
 from tracker.effect_goals import masking
 from tracker.effect_goals import service as effect_goals
 from tracker.effect_goals.masking import DEFAULT_THRESHOLD
 from tracker.effect_goals.models import EffectGoal, EffectGoalOrganisation, Measurement
 from tracker.effect_goals.rollup import Figures, result
 from tracker.effect_goals.service import EffectGoalResults
+from tracker.funds.summary import organisation_funds
 from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodState, ReportingPeriod
 from tracker.programs.models import Activity, Commitment, Goal, Program
@@ -119,6 +120,7 @@ def build_scorecard(session: Session, *, organisation: Organisation, period: Rep
         summary=_summary(all_rows), data_as_of=data_as_of,
         effect_goals=_effect_goals(session, organisation, period.year, program_id, mask_threshold),
         mask_threshold=mask_threshold,
+        funds=organisation_funds(session, organisation.id, today=local_day(data_as_of), year=period.year),
     )
 
 
