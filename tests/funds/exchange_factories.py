@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 
 from tests.funds.factories import COORDINATOR
 from tracker.audit.models import AuditEvent
-from tracker.funds import editing, reporting, service
+from tracker.funds import reporting, reporting_round, service
 from tracker.funds.models import (
     Allocation,
     Evaluation,
@@ -61,7 +61,7 @@ def organisation(session: Session, slug: str) -> Organisation:
 def open_2022(session: Session) -> FundYear:
     """The seeded 2022 open for reports: Rinkeby-Kista has submitted, Bromma has a draft."""
     fund_year = service.get_year(session, 2022)
-    editing.open_reporting(session, fund_year=fund_year, deadline=date(2023, 2, 15), actor=COORDINATOR)
+    reporting_round.open_reporting(session, fund_year=fund_year, deadline=date(2023, 2, 15), actor=COORDINATOR)
     purposes = {p.code: p for p in service.load_year(session, fund_year).purposes}
     reporting.save_report(session, fund_year=fund_year, organisation=organisation(session, "rinkeby-kista"),
                           content=ReportInput(

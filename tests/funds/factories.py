@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import Session
 
 from tracker.accounts.models import Role, User
-from tracker.funds import editing, ledger, reporting, service
+from tracker.funds import editing, ledger, reporting, reporting_round, service
 from tracker.funds.models import (
     Evaluation,
     FundPurpose,
@@ -45,10 +45,10 @@ def make_fund_year(session: Session, *, year: int = 2024, allocations: dict | li
         editing.save_allocation(session, fund_year=fund_year, organisation=organisation, amount=amount,
                                 citywide=False, note=None, expected_version=None, actor=COORDINATOR)
     if reporting != ReportingState.not_open:
-        editing.open_reporting(session, fund_year=fund_year, deadline=deadline or date(year + 1, 2, 15),
+        reporting_round.open_reporting(session, fund_year=fund_year, deadline=deadline or date(year + 1, 2, 15),
                                actor=COORDINATOR)
     if reporting == ReportingState.closed:
-        editing.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
+        reporting_round.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
     session.commit()
     return fund_year
 

@@ -12,7 +12,7 @@ from tests.funds.factories import COORDINATOR, make_fund_year, purposes_of, usag
 from tracker.accounts.models import Role
 from tracker.audit.models import AuditEvent
 from tracker.audit.service import AppendOnlyError
-from tracker.funds import editing, service, versions
+from tracker.funds import editing, reporting_round, service, versions
 from tracker.funds.editing import FundsConflict, FundsError, NotAllowed, read_amount, read_fields
 from tracker.funds.models import (
     Allocation,
@@ -24,6 +24,7 @@ from tracker.funds.models import (
     RequisitionRound,
     UsageReopening,
 )
+from tracker.funds.summary import organisation_funds
 from tracker.organisations.models import Organisation, OrgKind
 
 NEGATIVE = "Beloppet kan inte vara negativt. Skriv ett heltal i kronor, 0 eller större."
@@ -111,11 +112,11 @@ def test_every_write_is_versioned_and_audited(session, bromma):
                                          citywide=False, note=None, expected_version=None, actor=COORDINATOR)
     editing.save_allocation(session, fund_year=fund_year, organisation=bromma, amount=450_000, citywide=False,
                             note="Ändrat", expected_version=1, actor=COORDINATOR)
-    editing.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
-    editing.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
-    reopening = editing.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="Fel belopp",
+    reporting_round.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
+    reporting_round.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
+    reopening = reporting_round.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="Fel belopp",
                                    actor=COORDINATOR)
-    editing.close_reopening(session, reopening=reopening, actor=COORDINATOR)
+    reporting_round.close_reopening(session, reopening=reopening, actor=COORDINATOR)
     editing.remove_round(session, round_=round_, actor=COORDINATOR)
     editing.remove_purpose(session, purpose=purpose, actor=COORDINATOR)
     session.commit()
@@ -229,9 +230,9 @@ def test_only_coordinators_edit_a_year(session, fund_year, bromma, make_user, ro
                                         note=None, expected_version=None, actor=actor),
         lambda: editing.remove_allocation(session, fund_year=fund_year, allocation=allocation, organisation=bromma,
                                           actor=actor),
-        lambda: editing.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 1), actor=actor),
-        lambda: editing.close_reporting(session, fund_year=fund_year, actor=actor),
-        lambda: editing.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="x", actor=actor),
+        lambda: reporting_round.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 1), actor=actor),
+        lambda: reporting_round.close_reporting(session, fund_year=fund_year, actor=actor),
+        lambda: reporting_round.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="x", actor=actor),
     ]
     counts = (_count(session, FundsVersion), _count(session, AuditEvent))
     for write in writes:
@@ -393,7 +394,7 @@ def test_remove_allocation_refused_when_the_namnd_has_a_report(session, bromma, 
 
 
 def test_remove_purpose_refused_when_reported_on(session, fund_year, bromma):
-    editing.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
+    reporting_round.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
     usage(session, fund_year, bromma, areas={0: ("Utbildning", None, None)}, submit=False)
     session.commit()
     reported, other = purposes_of(session, fund_year)
@@ -409,73 +410,73 @@ def test_remove_purpose_refused_when_reported_on(session, fund_year, bromma):
 
 def test_open_needs_a_deadline_within_reach(session, fund_year):
     with pytest.raises(FundsError) as error:
-        editing.open_reporting(session, fund_year=fund_year, deadline=None, actor=COORDINATOR)
+        reporting_round.open_reporting(session, fund_year=fund_year, deadline=None, actor=COORDINATOR)
     assert error.value.errors == {"internal_deadline": "Välj nämndernas sista dag för återrapporten."}
     with pytest.raises(FundsError) as error:
-        editing.open_reporting(session, fund_year=fund_year, deadline=date(2023, 12, 31), actor=COORDINATOR)
+        reporting_round.open_reporting(session, fund_year=fund_year, deadline=date(2023, 12, 31), actor=COORDINATOR)
     assert error.value.errors == {"internal_deadline": "Sista dagen kan inte ligga före bidragsåret."}
     assert fund_year.reporting == ReportingState.not_open
 
 
 def test_moving_the_deadline_of_an_open_round_is_one_version(session, fund_year):
-    editing.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
+    reporting_round.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
     version = fund_year.version
-    editing.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 28), actor=COORDINATOR)
+    reporting_round.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 28), actor=COORDINATOR)
     assert fund_year.version == version + 1 and fund_year.internal_deadline == date(2025, 2, 28)
     assert fund_year.reporting == ReportingState.open
 
 
 def test_close_only_an_open_round(session, fund_year):
     with pytest.raises(FundsError) as error:
-        editing.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
+        reporting_round.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
     assert error.value.errors == {"reporting": "Återrapporteringen är inte öppen."}
 
 
 def test_reopen_only_a_closed_round_with_a_reason(session, fund_year, bromma):
     with pytest.raises(FundsError) as error:
-        editing.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="Rättelse", actor=COORDINATOR)
+        reporting_round.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="Rättelse", actor=COORDINATOR)
     assert error.value.errors == {"organisation": "Återrapporteringen är inte stängd, så den behöver inte "
                                                   "återöppnas."}
-    editing.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
+    reporting_round.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
     with pytest.raises(FundsError):
-        editing.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="Rättelse", actor=COORDINATOR)
-    editing.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
+        reporting_round.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="Rättelse", actor=COORDINATOR)
+    reporting_round.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
     for reason in (None, "", "   \r\n "):
         with pytest.raises(FundsError) as error:
-            editing.reopen_for(session, fund_year=fund_year, organisation=bromma, reason=reason, actor=COORDINATOR)
+            reporting_round.reopen_for(session, fund_year=fund_year, organisation=bromma, reason=reason, actor=COORDINATOR)
         assert error.value.errors == {"reason": "Skriv varför återrapporteringen återöppnas. Skälet sparas och "
                                                 "visas."}
     with pytest.raises(FundsError) as error:
-        editing.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="x" * 2001, actor=COORDINATOR)
+        reporting_round.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="x" * 2001, actor=COORDINATOR)
     assert error.value.errors == {"reason": "Skälet får vara högst 2000 tecken. Nu är det 2001 tecken."}
     with pytest.raises(FundsError) as error:
-        editing.reopen_for(session, fund_year=fund_year, organisation=None, reason="Rättelse", actor=COORDINATOR)
+        reporting_round.reopen_for(session, fund_year=fund_year, organisation=None, reason="Rättelse", actor=COORDINATOR)
     assert set(error.value.errors) == {"organisation"}
-    reopening = editing.reopen_for(session, fund_year=fund_year, organisation=bromma,
+    reopening = reporting_round.reopen_for(session, fund_year=fund_year, organisation=bromma,
                                    reason="  Fel belopp i rapporten\r\n", actor=COORDINATOR)
     session.commit()
     assert reopening.reason == "Fel belopp i rapporten" and reopening.closed_at is None
 
 
 def test_one_open_reopening_per_namnd(session, fund_year, bromma, make_org):
-    editing.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
-    editing.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
-    first = editing.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="Första",
+    reporting_round.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
+    reporting_round.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
+    first = reporting_round.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="Första",
                                actor=COORDINATOR)
     session.commit()
     with pytest.raises(FundsError) as error:
-        editing.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="Andra", actor=COORDINATOR)
+        reporting_round.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="Andra", actor=COORDINATOR)
     assert error.value.errors == {"organisation": "Återrapporteringen är redan återöppnad för bromma."}
     session.commit()  # the session is still usable: nothing half written
     assert _count(session, UsageReopening) == 1
     # another nämnd, and the same nämnd once the first reopening is closed
-    editing.reopen_for(session, fund_year=fund_year, organisation=make_org("farsta"), reason="Annan",
+    reporting_round.reopen_for(session, fund_year=fund_year, organisation=make_org("farsta"), reason="Annan",
                        actor=COORDINATOR)
-    editing.close_reopening(session, reopening=first, actor=COORDINATOR)
+    reporting_round.close_reopening(session, reopening=first, actor=COORDINATOR)
     with pytest.raises(FundsError) as error:
-        editing.close_reopening(session, reopening=first, actor=COORDINATOR)
+        reporting_round.close_reopening(session, reopening=first, actor=COORDINATOR)
     assert error.value.errors == {"reopening": "Återöppningen är redan stängd."}
-    editing.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="Igen", actor=COORDINATOR)
+    reporting_round.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="Igen", actor=COORDINATOR)
     session.commit()
     assert _count(session, UsageReopening) == 3
 
@@ -490,14 +491,14 @@ def test_the_database_refuses_a_duplicate_open_reopening(session, fund_year, bro
 
 
 def test_close_ends_the_reopenings(session, fund_year, bromma):
-    editing.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
-    editing.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
-    reopening = editing.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="Rättelse",
+    reporting_round.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
+    reporting_round.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
+    reopening = reporting_round.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="Rättelse",
                                    actor=COORDINATOR)
     assert service.load_year(session, fund_year).reopenings == {bromma.id: reopening}
-    editing.open_reporting(session, fund_year=fund_year, deadline=date(2025, 3, 15), actor=COORDINATOR)
+    reporting_round.open_reporting(session, fund_year=fund_year, deadline=date(2025, 3, 15), actor=COORDINATOR)
     assert reopening.closed_at is not None  # open for everyone: the reopening is no longer needed
-    editing.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
+    reporting_round.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
     session.commit()
     assert service.load_year(session, fund_year).reopenings == {}
     assert _actions(session).count("funds.reopening_closed") == 1
@@ -505,10 +506,10 @@ def test_close_ends_the_reopenings(session, fund_year, bromma):
 
 def test_close_ends_a_reopening_left_open(session, fund_year, bromma):
     """A reopening left open when the round opens again is closed with the round."""
-    editing.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
+    reporting_round.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
     session.add(UsageReopening(fund_year_id=fund_year.id, organisation_id=bromma.id, reason="Kvar"))
     session.flush()
-    editing.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
+    reporting_round.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
     session.commit()
     assert service.load_year(session, fund_year).reopenings == {}
     reopening = session.exec(select(UsageReopening)).one()
@@ -522,9 +523,11 @@ def test_funds_of_an_organisation_and_its_years(session, bromma, make_org):
                            reporting=ReportingState.open)
     usage(session, later, farsta, used=30, unspent=0, areas={0: ("Arbete", None, Outcome.fully)})
     session.commit()
-    assert [(y.year, a.amount) for y, a, _r in service.funds_of(session, bromma.id)] == [(2024, 20), (2023, 10)]
-    assert [(y.year, r.used) for y, _a, r in service.funds_of(session, farsta.id)] == [(2024, 30)]
-    assert service.report_years_of(session, {bromma.id, farsta.id}) == {bromma.id: [2023, 2024],
-                                                                         farsta.id: [2024]}
+    bromma_funds = organisation_funds(session, bromma.id, today=date(2025, 3, 1))
+    assert [(f.year, f.allocated, f.report_state, f.late) for f in bromma_funds] == [
+        (2024, 20, "not_started", True), (2023, 10, "not_started", False)]  # 2023 was never opened
+    assert [(f.year, f.used, f.unspent) for f in organisation_funds(session, farsta.id, today=date(2025, 3, 1))
+            ] == [(2024, 30, 0)]
+    assert organisation_funds(session, bromma.id, today=date(2025, 3, 1), year=2023)[0].year == 2023
     assert [y.year for y in service.list_years(session)] == [2024, 2023]
     assert _count(session, FundPurpose) == 4

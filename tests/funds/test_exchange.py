@@ -11,7 +11,7 @@ from tests.funds.exchange_factories import counts, open_2022, organisation, row_
 from tests.funds.factories import COORDINATOR
 from tracker.accounts.models import Role
 from tracker.audit.models import AuditEvent
-from tracker.funds import editing, exchange, reporting, service, versions
+from tracker.funds import editing, exchange, reporting, reporting_round, service, versions
 from tracker.funds.models import Allocation, FundsVersion, ReportState, UsageArea, UsageReport
 
 ALLOCATION_2022 = [  # 002's table, as printed; its total row (5 394 915) is not a row of the allocation
@@ -308,7 +308,7 @@ def test_reports_change_only_while_reporting_is_open_for_the_nämnd(seeded):
                                                          (15, "Skärholmens stadsdelsnämnd"))]
 
     fund_year = service.get_year(seeded, 2016)
-    editing.reopen_for(seeded, fund_year=fund_year, organisation=organisation(seeded, "skarholmen"),
+    reporting_round.reopen_for(seeded, fund_year=fund_year, organisation=organisation(seeded, "skarholmen"),
                        reason="Bedömningen saknades.", actor=COORDINATOR)
     seeded.commit()
     set_cell(book, "Områden", "rinkeby-kista", "Bedömning", None, code="langsiktigt")

@@ -14,7 +14,7 @@ from tests.notifications.factories import recorded, run, utc
 from tracker.accounts.models import Role
 from tracker.config import load_config
 from tracker.db import ENGINE_KEY
-from tracker.funds import editing, jobs, reporting
+from tracker.funds import editing, jobs, reporting, reporting_round
 from tracker.funds.models import Evaluation, Outcome
 from tracker.notifications import jobs as notification_jobs
 from tracker.notifications.models import EmailState, Notification, NotificationKind
@@ -75,7 +75,7 @@ def world(app, session, make_org, make_user):
     fund_year = make_fund_year(session, year=2024)
     _allocate(app, session, fund_year, [(farsta, 300_000), (bromma, 250_000), (kista, 250_000), (spanga, 200_000)])
     with app.app_context():
-        editing.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
+        reporting_round.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
         session.commit()
     _save(app, session, fund_year, kista, submit=True)
     _save(app, session, fund_year, farsta, submit=False)
@@ -201,7 +201,7 @@ def test_nobody_is_reminded_once_every_namnd_with_a_contact_has_submitted(app, s
 
 def test_a_closed_round_sends_no_reminders(app, session, world):
     with app.app_context():
-        editing.close_reporting(session, fund_year=world.fund_year, actor=COORDINATOR)
+        reporting_round.close_reporting(session, fund_year=world.fund_year, actor=COORDINATOR)
         session.commit()
 
     summary = run(app, session, jobs.send_report_reminders, utc(2025, 2, 12, 6, 0))
@@ -289,8 +289,8 @@ def test_an_open_round_asks_the_contacts_to_report_at_once(app, session, world):
 
 def test_a_closed_round_reopened_for_one_namnd_asks_only_it_to_report(app, session, world):
     with app.app_context():
-        editing.close_reporting(session, fund_year=world.fund_year, actor=COORDINATOR)
-        editing.reopen_for(session, fund_year=world.fund_year, organisation=world.bromma, reason="Sjukskrivning",
+        reporting_round.close_reporting(session, fund_year=world.fund_year, actor=COORDINATOR)
+        reporting_round.reopen_for(session, fund_year=world.fund_year, organisation=world.bromma, reason="Sjukskrivning",
                            actor=COORDINATOR)
         session.commit()
 

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from tests.funds.factories import COORDINATOR, ledger_of, make_fund_year, usage
-from tracker.funds import compilation, display, editing
+from tracker.funds import compilation, display, editing, reporting_round
 from tracker.funds.ledger import CheckState, Stage, Total
 from tracker.funds.models import Evaluation, Outcome, ReasonCategory, ReportingState
 
@@ -232,10 +232,10 @@ def test_stage_progression(session, make_org):
                             note=None, expected_version=None, actor=COORDINATOR)
     session.commit()
     assert ledger_of(session, 2024, TODAY).stage is Stage.allocated
-    editing.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
+    reporting_round.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
     session.commit()
     assert ledger_of(session, 2024, TODAY).stage is Stage.reporting
-    editing.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
+    reporting_round.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
     session.commit()
     assert ledger_of(session, 2024, TODAY).stage is Stage.reporting
     editing.update_year(session, fund_year=fund_year, values={"compiled_on": date(2025, 3, 20),

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from tests.funds.factories import COORDINATOR, make_fund_year, purposes_of, usage
 from tracker.accounts.models import Role
 from tracker.audit.models import AuditEvent
-from tracker.funds import editing, reporting, versions
+from tracker.funds import reporting, reporting_round, service, versions
 from tracker.funds.editing import FundsConflict, FundsError, NotAllowed
 from tracker.funds.models import (
     Evaluation,
@@ -95,8 +95,8 @@ def test_not_open_is_refused_with_the_reason(session, orgs):
     fund_year = make_fund_year(session, year=2024, allocations=[(orgs[0], 1)])
     with pytest.raises(NotOpen, match="^Återrapporteringen för 2024 har inte öppnat än.$"):
         usage(session, fund_year, orgs[0], **_complete())
-    editing.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
-    editing.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
+    reporting_round.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
+    reporting_round.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
     with pytest.raises(NotOpen, match="^Återrapporteringen för 2024 är stängd. Kontakta samordnaren om något "
                                       "behöver rättas.$"):
         usage(session, fund_year, orgs[0], **_complete())
@@ -105,15 +105,15 @@ def test_not_open_is_refused_with_the_reason(session, orgs):
 
 def test_a_closed_round_reopened_for_one_namnd_is_open_for_that_namnd_only(session, fund_year, orgs, make_user):
     bromma, farsta = orgs
-    editing.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
-    reopening = editing.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="Rättelse",
+    reporting_round.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
+    reopening = reporting_round.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="Rättelse",
                                    actor=COORDINATOR)
     session.commit()
     assert reporting.open_for(session, fund_year, bromma.id) and not reporting.open_for(session, fund_year, farsta.id)
     usage(session, fund_year, bromma, actor=make_user(Role.contact, orgs=[bromma]), **_complete())
     with pytest.raises(NotOpen):
         usage(session, fund_year, farsta, actor=make_user(Role.contact, orgs=[farsta]), **_complete())
-    editing.close_reopening(session, reopening=reopening, actor=COORDINATOR)
+    reporting_round.close_reopening(session, reopening=reopening, actor=COORDINATOR)
     with pytest.raises(NotOpen):
         usage(session, fund_year, bromma, **_complete(used=1))
 
@@ -302,3 +302,15 @@ def test_a_form_that_fails_the_rules_saves_nothing(session, fund_year, orgs, con
     assert set(error.value.errors) == {"evaluated"}
     session.commit()
     assert (_count(session, UsageReport), _count(session, UsageArea)) == (0, 0)
+
+
+def test_a_contacts_view_of_the_year_reads_only_their_reports(session, fund_year, orgs):
+    bromma, farsta = orgs
+    for organisation in orgs:
+        usage(session, fund_year, organisation, **_complete())
+    session.commit()
+    assert set(service.load_year(session, fund_year).reports) == {bromma.id, farsta.id}
+    own = service.load_year(session, fund_year, organisation_ids={bromma.id})
+    assert set(own.reports) == {bromma.id} and own.reports[bromma.id].areas
+    assert service.load_year(session, fund_year, organisation_ids=set()).reports == {}
+    assert len(own.allocations) == 2  # the allocation table is public within the app

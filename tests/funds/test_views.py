@@ -273,3 +273,37 @@ def test_an_organisations_page_and_styrkort_show_its_funds_for_the_year(seeded, 
     assert none_2023.funds == []
     assert "inga utvecklingsmedel registrerade för 2023" in pdf_text(render_scorecard(
         none_2023, generated_at=none_2023.data_as_of))[0]
+
+
+def test_the_year_goes_out_as_excel_and_comes_back_through_the_import_page(seeded, make_user, login):
+    client = login(make_user(Role.coordinator))
+    exported = client.get("/medel/2022/export.xlsx")
+    assert exported.status_code == 200 and exported.headers["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert 'filename="utvecklingsmedel-2022.xlsx"' in exported.headers["Content-Disposition"]
+    assert client.get("/medel/2022/import").status_code == 200
+    empty = client.post("/medel/2022/import", data={})
+    assert empty.status_code == 422 and "Välj en fil att importera." in empty.get_data(as_text=True)
+    from io import BytesIO
+
+    damaged = client.post("/medel/2022/import", data={"fil": (BytesIO(b"not a workbook"), "medel.xlsx")},
+                          content_type="multipart/form-data")
+    assert damaged.status_code == 422 and "Ingenting importerades" in damaged.get_data(as_text=True)
+    versions_before = len(seeded.exec(select(FundsVersion)).all())
+    same = client.post("/medel/2022/import", data={"fil": (BytesIO(exported.data), "medel.xlsx")},
+                       content_type="multipart/form-data")
+    assert same.status_code == 303
+    seeded.rollback()
+    assert len(seeded.exec(select(FundsVersion)).all()) == versions_before  # nothing changed, nothing written
+    assert login(make_user(Role.contact, orgs=[_org(seeded, "farsta")])).post("/medel/2022/import").status_code == 403
+
+
+def test_a_contact_does_not_see_why_another_nammd_was_reopened(session, open_year, make_user, login):
+    fund_year, first, second = open_year
+    coordinator = login(make_user(Role.coordinator))
+    coordinator.post("/medel/2024/aterrapportering/stang")
+    coordinator.post("/medel/2024/aterrapportering/ateroppna", data={"organisation": "andra",
+                                                                    "reason": "Andras belopp var fel"})
+    assert "Andras belopp var fel" in coordinator.get("/medel/2024").get_data(as_text=True)
+    page = login(make_user(Role.contact, orgs=[first])).get("/medel/2024").get_data(as_text=True)
+    assert "Andras belopp var fel" not in page

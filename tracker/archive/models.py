@@ -42,7 +42,7 @@ class ArchivedDocument(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=300)  # indexed by the unique constraint
     version: int
-    kind: DocumentKind = Field(sa_type=sa.String(20))
+    kind: DocumentKind = Field(sa_type=sa.String(30))
     program_id: int | None = Field(default=None, foreign_key="program.id", index=True)
     period_id: int | None = Field(default=None, foreign_key="reportingperiod.id", index=True)  # a report's last tertial
     fund_year_id: int | None = Field(default=None, foreign_key="fundyear.id", index=True)

@@ -8,14 +8,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import warnings
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import Any
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlmodel import Session, col, select
 
@@ -28,6 +25,15 @@ from tracker.effect_goals.masking import export_figures
 from tracker.effect_goals.models import EffectGoal, EffectGoalOrganisation, Measurement, MeasurementContent
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Program
+from tracker.spreadsheets import (
+    FORMULA_STARTS,
+    MAX_ROWS,
+    ImportRejected,
+    append_rows,
+    csv_rows,
+    file_kind,
+    read_sheets,
+)
 
 HEADERS = ("Effektmål", "Effektmål (text)", "Organisation", "Organisation (namn)", "År", "Täljare / antal",
            "Nämnare", "Källa", "Kommentar")
@@ -36,17 +42,6 @@ READ_COLUMNS = (GOAL, ORGANISATION, YEAR, NUMERATOR, DENOMINATOR, SOURCE, NOTE)
 FIELD_COLUMNS = {"numerator": NUMERATOR, "denominator": DENOMINATOR, "source": SOURCE, "note": NOTE}
 # What `masking.export_figures` writes for a masked figure ("färre än 5", "dolt"); never imported as a figure.
 MASKED = re.compile(r"^(färre än\s*\d+|<\s*\d+|dolt)$", re.IGNORECASE)
-MAX_ROWS = 5000  # far more than organisations × goals; a small .xlsx can unpack to millions of rows
-# Excel runs a CSV cell that starts with one of these as a formula: such text is written after a "'".
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class ImportRejected(Exception):
-    """Nothing in the file was imported; `problems` says why, row by row ("rad 3: …")."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 @dataclass
@@ -108,10 +103,7 @@ def to_xlsx(rows: list[list], *, method: list[str] = ()) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Effektmål"
-    for values in rows:
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
-    for cell in (cell for row in sheet.iter_rows() for cell in row if cell.data_type == "f"):
-        cell.data_type = "s"  # text like "=5" is somebody's comment, never a formula to run
+    append_rows(sheet, rows)
     for cell, width in zip(sheet[1], (14, 50, 22, 30, 7, 15, 10, 30, 50), strict=False):
         cell.font = Font(bold=True)
         sheet.column_dimensions[cell.column_letter].width = width
@@ -235,11 +227,10 @@ def _check_row(known: _Known, number: int, values: dict[str, str]) -> tuple[_Row
 
 def _read_table(filename: str, data: bytes) -> list[dict[str, str]]:
     """The file's rows after the header, by column name, each cell as trimmed text."""
-    suffix = PurePath(filename).suffix.lower()
-    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
-        raise ImportRejected([_("Filen %(filename)s är varken en Excelfil (.xlsx) eller en CSV-fil (.csv).",
-                                filename=filename)])
-    rows = _csv_rows(filename, data) if suffix in (".csv", ".txt") else _xlsx_rows(filename, data)
+    if file_kind(filename) == "csv":
+        rows = csv_rows(filename, data)
+    else:  # the first sheet: the Metod sheet after it is for people to read
+        [rows] = read_sheets(filename, data, None, max_rows=MAX_ROWS, max_columns=None).values()
     if not rows:
         raise ImportRejected([_("Filen %(filename)s är tom.", filename=filename)])
     header = [cell.casefold() for cell in rows[0]]
@@ -250,43 +241,3 @@ def _read_table(filename: str, data: bytes) -> list[dict[str, str]]:
         raise ImportRejected([_("Filen %(filename)s har fler än %(limit)s rader.", filename=filename, limit=MAX_ROWS)])
     where = {column: header.index(column.casefold()) for column in READ_COLUMNS}
     return [{column: row[i] if i < len(row) else "" for column, i in where.items()} for row in rows[1:]]
-
-
-def _xlsx_rows(filename: str, data: bytes) -> list[list[str]]:
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about styles and extensions (data validation…) it skips: only values matter here.
-            warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                values = workbook.worksheets[0].iter_rows(values_only=True)
-                rows = zip(range(MAX_ROWS + 2), values, strict=False)  # stop reading past the limit
-                return [[_cell_text(cell) for cell in row] for _n, row in rows]
-            finally:
-                workbook.close()
-    except Exception:  # a damaged or foreign file fails in many different ways inside openpyxl
-        raise ImportRejected([_("Filen %(filename)s gick inte att läsa som Excelfil.", filename=filename)]) from None
-
-
-def _csv_rows(filename: str, data: bytes) -> list[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRejected([_("Filen %(filename)s är inte sparad som UTF-8. Spara den i Excel som ”CSV UTF-8” "
-                                "och försök igen.", filename=filename)]) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    try:
-        # Strict: an unclosed quote would otherwise swallow every following row without a word.
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
-    except csv.Error:
-        raise ImportRejected([_("Filen %(filename)s gick inte att läsa som CSV-fil.", filename=filename)]) from None
-    # Undo the "'" that `to_csv` put before text Excel would take for a formula.
-    return [[cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
-             for cell in map(str.strip, row)] for row in rows]
-
-
-def _cell_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # Excel keeps every number as a float: 12 may come back as 12.0
-    return "" if value is None else str(value).strip()

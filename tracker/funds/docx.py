@@ -1,6 +1,6 @@
 """The city's compilation of a grant year as an editable Word file: plain data in, bytes out.
 
-The same outline as the PDF (`documents.outline`), in Word's own heading styles
+The same outline as the PDF (`outline.outline`), in Word's own heading styles
 and real tables, so that officials can edit it into the tjänsteutlåtande. A
 chart becomes a table of its values: Word keeps them editable, and no figure
 is only in a picture.
@@ -19,7 +19,7 @@ from docx.shared import Cm, Mm, Pt
 from docx.table import Table
 
 from tracker.funds.display import kronor
-from tracker.funds.documents import Block, Bullets, Chart, Grid, Heading, Labelled, Text, outline, title_of
+from tracker.funds.outline import Block, Bullets, Chart, Grid, Heading, Labelled, Text, outline, title_of
 from tracker.pdf.document import AUTHOR, LANGUAGE
 
 WIDTH_CM = 17.0  # A4 less 2 cm margins

@@ -25,16 +25,15 @@ from tracker.funds.models import (
     FundPurpose,
     FundYear,
     FundYearContent,
-    ReportingState,
     RequisitionRound,
     UsageArea,
-    UsageReopening,
     UsageReport,
 )
 from tracker.organisations.models import Organisation
 
+DEFAULT_TITLE = "Utvecklingsmedel för arbetet mot våld i nära relationer %(year)s"
 MAX_KRONOR = 10**12  # far above any grant; a larger figure is a typing mistake
-REASON_LIMIT = 2000
+NOTE_LIMIT = 2000  # an allocation's note
 TITLE_LIMIT = 300  # FundYearContent.title
 AMOUNT_FIELDS = ("national_total", "national_municipal", "entitlement", "requisitioned_total",
                  "allocation_stated_total", "stated_used", "stated_unspent", "repayment_amount")
@@ -114,7 +113,8 @@ def create_year(session: Session, *, year: int, title: str | None, actor: Any) -
         raise FundsError({"year": _("Skriv året med fyra siffror, till exempel %(example)s.", example=2025)})
     if session.exec(select(FundYear).where(FundYear.year == year)).first():
         raise FundsError({"year": _("Bidragsåret %(year)s finns redan.", year=year)})
-    title = clean_text(title) or _("Utvecklingsmedel för arbetet mot våld i nära relationer %(year)s", year=year)
+    # Stored, so in Swedish whatever language the coordinator reads the app in.
+    title = clean_text(title) or DEFAULT_TITLE % {"year": year}
     if len(title) > TITLE_LIMIT:
         raise FundsError({"title": _("Texten är för lång: högst %(limit)s tecken.", limit=TITLE_LIMIT)})
     fund_year = FundYear(
@@ -248,10 +248,9 @@ def save_allocation(session: Session, *, fund_year: FundYear, organisation: Orga
                                             year=fund_year.year)})
     if amount is not None and not 0 <= amount <= MAX_KRONOR:
         raise FundsError({"amount": _("Beloppet kan inte vara negativt. Skriv ett heltal i kronor, 0 eller större.")})
-    if note and len(note) > 2000:
+    if note and len(note) > NOTE_LIMIT:
         raise FundsError({"note": _("Texten får vara högst 2 000 tecken.")})
-    allocation = session.exec(select(Allocation).where(Allocation.fund_year_id == fund_year.id,
-                                                       Allocation.organisation_id == organisation.id)).first()
+    allocation = _allocation_of(session, fund_year, organisation)
     before: dict[str, Any] = {}
     if allocation is None:
         count = len(session.exec(select(Allocation).where(Allocation.fund_year_id == fund_year.id)).all())
@@ -265,6 +264,13 @@ def save_allocation(session: Session, *, fund_year: FundYear, organisation: Orga
         allocation.version += 1
     allocation.amount, allocation.citywide, allocation.note = amount, citywide, note
     allocation.updated_at, allocation.updated_by_id = utcnow(), getattr(actor, "id", None)
+    if not before:
+        try:
+            with session.begin_nested():  # two new rows at once: the unique (year, nämnd) stops the second
+                session.add(allocation)
+                session.flush()
+        except IntegrityError:
+            raise FundsConflict(_allocation_of(session, fund_year, organisation)) from None
     session.add(allocation)
     after = versions.snapshot(allocation)
     versions.keep_version(session, allocation, after, actor=actor, via=via)
@@ -287,93 +293,9 @@ def remove_allocation(session: Session, *, fund_year: FundYear, allocation: Allo
     session.delete(allocation)
 
 
-def open_reporting(session: Session, *, fund_year: FundYear, deadline: date | None, actor: Any) -> None:
-    """Open the usage reports for every nämnd of the allocation, with the nämnder's last day."""
-    require_coordinator(actor)
-    if deadline is None:
-        raise FundsError({"internal_deadline": _("Välj nämndernas sista dag för återrapporten.")})
-    if deadline < date(fund_year.year, 1, 1):
-        raise FundsError({"internal_deadline": _("Sista dagen kan inte ligga före bidragsåret.")})
-    update_year(session, fund_year=fund_year, values={"internal_deadline": deadline}, expected_version=None,
-                actor=actor)
-    if fund_year.reporting == ReportingState.open:
-        return  # only the deadline moved
-    _close_reopenings(session, fund_year, actor=actor)  # open for everyone: reopenings are not needed
-    _set_reporting(session, fund_year, ReportingState.open, actor=actor)
-
-
-def close_reporting(session: Session, *, fund_year: FundYear, actor: Any) -> None:
-    """Close the round: no more corrections, except for a nämnd it is reopened for; open reopenings end."""
-    require_coordinator(actor)
-    if fund_year.reporting != ReportingState.open:
-        raise FundsError({"reporting": _("Återrapporteringen är inte öppen.")})
-    _close_reopenings(session, fund_year, actor=actor)
-    _set_reporting(session, fund_year, ReportingState.closed, actor=actor)
-
-
-def reopen_for(session: Session, *, fund_year: FundYear, organisation: Organisation | None, reason: str | None,
-               actor: Any) -> UsageReopening:
-    """Open a closed round again for one nämnd, with the reason why."""
-    require_coordinator(actor)
-    if fund_year.reporting != ReportingState.closed:
-        raise FundsError({"organisation": _("Återrapporteringen är inte stängd, så den behöver inte återöppnas.")})
-    reason = clean_text(reason)
-    if organisation is None:
-        raise FundsError({"organisation": _("Välj vilken nämnd återrapporteringen ska återöppnas för.")})
-    if not reason:
-        raise FundsError({"reason": _("Skriv varför återrapporteringen återöppnas. Skälet sparas och visas.")})
-    if len(reason) > REASON_LIMIT:
-        raise FundsError({"reason": _("Skälet får vara högst %(limit)s tecken. Nu är det %(length)s tecken.",
-                                      limit=REASON_LIMIT, length=len(reason))})
-    already = FundsError({"organisation": _("Återrapporteringen är redan återöppnad för %(org)s.",
-                                            org=organisation.short_name)})
-    if session.exec(select(UsageReopening).where(UsageReopening.fund_year_id == fund_year.id,
-                                                 UsageReopening.organisation_id == organisation.id,
-                                                 UsageReopening.closed_at.is_(None))).first():
-        raise already
-    reopening = UsageReopening(fund_year_id=fund_year.id, organisation_id=organisation.id, reason=reason,
-                               reopened_at=utcnow(), reopened_by_id=getattr(actor, "id", None))
-    try:
-        # Added inside the savepoint: a concurrent duplicate (the partial unique index) rolls back only it.
-        with session.begin_nested():
-            session.add(reopening)
-            session.flush()
-    except IntegrityError:
-        raise already from None
-    audit.record(session, actor=actor, action="funds.reporting_reopened", entity=reopening,
-                 after={"year": fund_year.year, "organisation": organisation.slug, "reason": reason})
-    return reopening
-
-
-def close_reopening(session: Session, *, reopening: UsageReopening, actor: Any) -> None:
-    require_coordinator(actor)
-    if reopening.closed_at is not None:
-        raise FundsError({"reopening": _("Återöppningen är redan stängd.")})
-    _close_reopening(session, reopening, actor=actor)
-
-
-def _close_reopenings(session: Session, fund_year: FundYear, *, actor: Any) -> None:
-    for reopening in session.exec(select(UsageReopening).where(UsageReopening.fund_year_id == fund_year.id,
-                                                               UsageReopening.closed_at.is_(None))):
-        _close_reopening(session, reopening, actor=actor)
-
-
-def _close_reopening(session: Session, reopening: UsageReopening, *, actor: Any) -> None:
-    reopening.closed_at, reopening.closed_by_id = utcnow(), getattr(actor, "id", None)
-    session.add(reopening)
-    audit.record(session, actor=actor, action="funds.reopening_closed", entity=reopening,
-                 before={"closed_at": None}, after={"closed_at": reopening.closed_at})
-
-
-def _set_reporting(session: Session, fund_year: FundYear, state: ReportingState, *, actor: Any) -> None:
-    before = fund_year.reporting
-    fund_year.reporting = state
-    fund_year.version += 1
-    fund_year.updated_at, fund_year.updated_by_id = utcnow(), getattr(actor, "id", None)
-    session.add(fund_year)
-    versions.keep_version(session, fund_year, versions.snapshot(fund_year), actor=actor)
-    audit.record(session, actor=actor, action="funds.reporting_changed", entity=fund_year,
-                 before={"reporting": before}, after={"reporting": state, "year": fund_year.year})
+def _allocation_of(session: Session, fund_year: FundYear, organisation: Organisation) -> Allocation | None:
+    return session.exec(select(Allocation).where(Allocation.fund_year_id == fund_year.id,
+                                                 Allocation.organisation_id == organisation.id)).first()
 
 
 def _check_usage(usage_from: date | None, usage_to: date | None) -> None:

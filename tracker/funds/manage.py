@@ -14,7 +14,7 @@ from sqlmodel import select
 from tracker.accounts.access import COORDINATORS, allow
 from tracker.db import get_session
 from tracker.formvalues import clean_text, iso_date
-from tracker.funds import editing
+from tracker.funds import editing, exchange, reporting_round
 from tracker.funds.models import Allocation, FundPurpose, FundYear, RequisitionRound, UsageReopening
 from tracker.funds.views import index_page, year_or_404, year_response
 from tracker.organisations import service as organisations
@@ -164,7 +164,7 @@ def open_reporting(year: int):
     def write():
         if problem:
             raise editing.FundsError({"internal_deadline": problem})
-        editing.open_reporting(get_session(), fund_year=fund_year, deadline=deadline, actor=current_user)
+        reporting_round.open_reporting(get_session(), fund_year=fund_year, deadline=deadline, actor=current_user)
 
     return _answer(fund_year, "reporting", write, _("Återrapporteringen är öppen."), values=request.form)
 
@@ -174,7 +174,7 @@ def open_reporting(year: int):
 def close_reporting(year: int):
     """Close the round: no more corrections unless it is reopened for a nämnd."""
     fund_year = year_or_404(year)
-    return _answer(fund_year, "reporting", lambda: editing.close_reporting(get_session(), fund_year=fund_year,
+    return _answer(fund_year, "reporting", lambda: reporting_round.close_reporting(get_session(), fund_year=fund_year,
                                                                             actor=current_user),
                    _("Återrapporteringen är stängd."))
 
@@ -187,7 +187,7 @@ def reopen(year: int):
     fund_year = year_or_404(year)
     slug = (request.form.get("organisation") or "").strip()
     organisation = organisations.get_by_slug(session, slug) if slug else None
-    return _answer(fund_year, "reporting", lambda: editing.reopen_for(
+    return _answer(fund_year, "reporting", lambda: reporting_round.reopen_for(
         session, fund_year=fund_year, organisation=organisation, reason=request.form.get("reason"),
         actor=current_user), _("Återrapporteringen är återöppnad för %(org)s.",
                                org=organisation.short_name if organisation else ""), values=request.form)
@@ -198,7 +198,7 @@ def reopen(year: int):
 def close_reopening(year: int, reopening_id: int):
     fund_year = year_or_404(year)
     reopening = _child(UsageReopening, reopening_id, fund_year)
-    return _answer(fund_year, "reporting", lambda: editing.close_reopening(get_session(), reopening=reopening,
+    return _answer(fund_year, "reporting", lambda: reporting_round.close_reopening(get_session(), reopening=reopening,
                                                                             actor=current_user),
                    _("Återöppningen är stängd."))
 
@@ -207,8 +207,6 @@ def close_reopening(year: int, reopening_id: int):
 @allow(COORDINATORS)
 def import_year(year: int):
     """Import the year's allocation and reports from an Excel file: all of it, or nothing and every problem."""
-    from tracker.funds import exchange
-
     session = get_session()
     fund_year = year_or_404(year)
     if request.method == "GET":

@@ -1,6 +1,6 @@
 """The city's compilation of a grant year as an A4 PDF, structured like 000: plain data in, bytes out.
 
-Renders `documents.outline` with the house kit (fonts, styles, tables, page frame);
+Renders `outline.outline` with the house kit (fonts, styles, tables, page frame);
 the Word file renders the same outline. Texts are Swedish literals and escaped,
 so user text prints literally.
 """
@@ -19,8 +19,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer
 
 from tracker.funds.display import kronor
-from tracker.funds.documents import Block, Bullets, Chart, Grid, Heading, Labelled, Text, outline, title_of
 from tracker.funds.ledger import CheckState
+from tracker.funds.outline import Block, Bullets, Chart, Grid, Heading, Labelled, Text, outline, title_of
 from tracker.pdf.document import CONTENT_WIDTH, build_pdf
 from tracker.pdf.flowables import ColouredText, data_table
 from tracker.pdf.fonts import SYMBOL_FALLBACKS, fonts, symbol

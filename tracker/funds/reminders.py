@@ -14,11 +14,11 @@ from enum import StrEnum
 
 from sqlmodel import Session, and_, col, select
 
-from tracker.accounts.models import Role, User, UserOrganisation
+from tracker.accounts.models import User
 from tracker.funds import service
 from tracker.funds.ledger import build_ledger
 from tracker.funds.models import Allocation, FundYear, ReportingState, ReportState, UsageReopening, UsageReport
-from tracker.notifications.reminders import active_coordinators, reminder_offset
+from tracker.notifications.reminders import active_coordinators, contacts_of, reminder_offset
 from tracker.organisations.models import Organisation
 
 # Overdue notices stop this long after the nämnder's deadline, as for the tertials: a new
@@ -129,21 +129,6 @@ def report_states(session: Session, fund_years: Sequence[FundYear]) -> list[Namn
     ).all()
     return [NamndReport(fund_year_id, organisation, ReportState(state) if state else None)
             for fund_year_id, organisation, state in rows]
-
-
-def contacts_of(session: Session, organisation_ids: Iterable[int]) -> list[tuple[User, set[int]]]:
-    """Active contacts of these organisations, each with which of them they report for (one query)."""
-    ids = set(organisation_ids)
-    if not ids:
-        return []
-    contacts: dict[int, tuple[User, set[int]]] = {}
-    for user, organisation_id in session.exec(
-        select(User, UserOrganisation.organisation_id).join(UserOrganisation)
-        .where(User.role == Role.contact, col(User.active), col(UserOrganisation.organisation_id).in_(ids))
-        .order_by(User.name, User.id)
-    ):
-        contacts.setdefault(user.id, (user, set()))[1].add(organisation_id)
-    return list(contacts.values())
 
 
 def _per_contact(contacts: list[tuple[User, set[int]]], reports: list[NamndReport]) -> list[ContactNotice]:

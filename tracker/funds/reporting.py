@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from tracker.accounts.access import may_report_for
@@ -199,8 +200,12 @@ def save_report(session: Session, *, fund_year: FundYear, organisation: Organisa
     newly_submitted = submit and report.state != ReportState.submitted
     if newly_submitted:
         report.state = ReportState.submitted
-    session.add(report)
-    session.flush()
+    try:
+        with session.begin_nested():  # two first saves at once: the unique (year, nämnd) stops the second
+            session.add(report)
+            session.flush()
+    except IntegrityError:
+        raise FundsConflict(get_report(session, fund_year, organisation.id)) from None
     kept = _write_areas(session, report, areas, content.areas)
     after = versions.snapshot(report, kept)
     if before and after == before:

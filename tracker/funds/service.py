@@ -1,7 +1,6 @@
 """Reading the development funds: grant years and everything a year's pages and documents show."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
@@ -93,23 +92,3 @@ def load_year(session: Session, fund_year: FundYear, *, organisation_ids: set[in
         found = {o.id: o for o in session.exec(select(Organisation).where(col(Organisation.id).in_(successor_ids)))}
         data.successors = {o.id: found[o.successor_id] for o in data.organisations() if o.successor_id in found}
     return data
-
-
-def funds_of(session: Session, organisation_id: int) -> list[tuple[FundYear, Allocation | None, UsageReport | None]]:
-    """The organisation's allocation and report in each grant year it has either (newest first)."""
-    allocations = {a.fund_year_id: a for a in session.exec(
-        select(Allocation).where(Allocation.organisation_id == organisation_id))}
-    reports = {r.fund_year_id: r for r in session.exec(
-        select(UsageReport).where(UsageReport.organisation_id == organisation_id))}
-    years = [y for y in list_years(session) if y.id in allocations or y.id in reports]
-    return [(y, allocations.get(y.id), reports.get(y.id)) for y in years]
-
-
-def report_years_of(session: Session, organisation_ids: set[int]) -> dict[int, list[int]]:
-    """For each organisation, the grant years it has an allocation row in."""
-    out: dict[int, list[int]] = defaultdict(list)
-    for organisation_id, year in session.exec(
-            select(Allocation.organisation_id, FundYear.year).join(FundYear, Allocation.fund_year_id == FundYear.id)
-            .where(col(Allocation.organisation_id).in_(organisation_ids or {-1})).order_by(FundYear.year)):
-        out[organisation_id].append(year)
-    return out

@@ -18,7 +18,7 @@ from tracker.accounts.access import COORDINATORS, READERS, REPORTERS, allow, che
 from tracker.accounts.models import Role
 from tracker.accounts.service import user_names
 from tracker.db import get_session
-from tracker.funds import compilation, display, editing, pages, reporting, service
+from tracker.funds import compilation, display, documents, editing, exchange, pages, reporting, service
 from tracker.funds.ledger import CHECK_SYMBOLS, REPORT_STATE_SYMBOLS, REPORT_STATE_TEXTS, STAGES, CheckState
 from tracker.funds.models import Evaluation, FundYear, Outcome, ReasonCategory, ReportingState
 from tracker.organisations import service as organisations
@@ -88,8 +88,6 @@ def compilation_page(year: int):
     session = get_session()
     fund_year = year_or_404(year)
     view = pages.year_view(session, fund_year, current_user, today=clock.today())
-    from tracker.funds import documents  # the archive and its PDF/Word builders load only for this page
-
     return render_template(COMPILATION, view=view, comp=compilation.build_compilation(view.ledger),
                            documents=documents.compilation_versions(session, fund_year),
                            coordinator=current_user.role == Role.coordinator)
@@ -99,8 +97,6 @@ def compilation_page(year: int):
 @allow(COORDINATORS)
 def compilation_documents(year: int):
     """Write the compilation as PDF and Word into the archive, as new versions."""
-    from tracker.funds import documents
-
     session = get_session()
     fund_year = year_or_404(year)
     stored = documents.archive_compilation(session, current_app.config["SCORECARD_DIR"], fund_year,
@@ -115,8 +111,6 @@ def compilation_documents(year: int):
 @allow(READERS)
 def export_year(year: int):
     """Download the year as an Excel file: allocation, usage per nämnd and area, reasons and outcomes."""
-    from tracker.funds import exchange
-
     data = exchange.export_year(get_session(), year_or_404(year))
     return Response(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="utvecklingsmedel-{year}.xlsx"'})

@@ -120,7 +120,7 @@ def active_coordinators(session: Session) -> list[User]:
                              .order_by(User.name, User.id)).all())
 
 
-def _contacts_of(session: Session, organisation_ids: Iterable[int]) -> list[tuple[User, set[int]]]:
+def contacts_of(session: Session, organisation_ids: Iterable[int]) -> list[tuple[User, set[int]]]:
     """Active contacts of these organisations, each with which of them they report for (one query)."""
     ids = set(organisation_ids)
     if not ids:
@@ -160,7 +160,7 @@ def remind_of_deadlines(session: Session, *, today: date, offsets: Iterable[int]
     with_offsets = [(period, reminder_offset(period.deadline, today, offsets)) for period in open_periods]
     due_now = [(period, offset) for period, offset in with_offsets if offset is not None]
     states = commitment_states(session, [period for period, _offset in due_now])
-    contacts = _contacts_of(session, {state.organisation_id for state in states if not state.submitted})
+    contacts = contacts_of(session, {state.organisation_id for state in states if not state.submitted})
     runs = []
     for period, offset in due_now:
         unsubmitted = _unsubmitted(states, period)
@@ -194,7 +194,7 @@ def notify_overdue(session: Session, *, today: date) -> list[OverdueRun]:
     if not periods:
         return []
     states = commitment_states(session, periods)
-    contacts = _contacts_of(session, {state.organisation_id for state in states if not state.submitted})
+    contacts = contacts_of(session, {state.organisation_id for state in states if not state.submitted})
     reopened = set(session.exec(
         select(PeriodReopening.period_id, PeriodReopening.organisation_id)
         .where(col(PeriodReopening.period_id).in_([period.id for period in periods]),
