@@ -404,6 +404,33 @@ def test_the_report_reminder_is_skipped_once_the_year_is_compiled(app, session, 
     assert _count(session) == 0
 
 
+@pytest.mark.parametrize("recorded_as", ["total", "round"])
+def test_the_requisition_reminder_is_skipped_once_a_requisition_is_recorded(app, session, world, recorded_as):
+    if recorded_as == "total":
+        _update_year(app, session, world.fund_year, requisitioned_total=500_000)
+    else:
+        with app.app_context():
+            editing.save_round(session, fund_year=session.merge(world.fund_year), round_=None,
+                               form={"label": "Våren 2024", "amount": "500000"}, actor=COORDINATOR)
+            session.commit()
+
+    summary = run(app, session, jobs.send_coordinator_deadline_reminders, utc(2024, 5, 18, 6, 0))
+
+    assert summary == "Rekvisitionen 2024: ingen påminnelse, rekvisitionen är registrerad."
+    assert _count(session) == 0
+
+
+def test_a_round_of_unknown_amount_still_gets_the_requisition_reminder(app, session, world):
+    with app.app_context():
+        editing.save_round(session, fund_year=session.merge(world.fund_year), round_=None,
+                           form={"label": "Omgång 1", "amount": ""}, actor=COORDINATOR)
+        session.commit()
+
+    run(app, session, jobs.send_coordinator_deadline_reminders, utc(2024, 5, 18, 6, 0))
+
+    assert _keys(session, DEADLINE) == {"2024:requisition:14d"}
+
+
 def test_the_repayment_reminder_names_the_amount(app, session, world):
     _update_year(app, session, world.fund_year, repayment_amount=123_456)
 

@@ -17,7 +17,15 @@ from sqlmodel import Session, and_, col, select
 from tracker.accounts.models import User
 from tracker.funds import service
 from tracker.funds.ledger import build_ledger
-from tracker.funds.models import Allocation, FundYear, ReportingState, ReportState, UsageReopening, UsageReport
+from tracker.funds.models import (
+    Allocation,
+    FundYear,
+    ReportingState,
+    ReportState,
+    RequisitionRound,
+    UsageReopening,
+    UsageReport,
+)
 from tracker.notifications.reminders import active_coordinators, contacts_of, reminder_offset
 from tracker.organisations.models import Organisation
 
@@ -108,7 +116,8 @@ class DeadlineReminder:
 
 @dataclass(frozen=True)
 class SkippedDeadline:
-    """A deadline reminder that was due but is not needed: `reason` is "compiled", "paid" or "nothing_due"."""
+    """A deadline reminder that was due but is not needed: `reason` is "requisitioned", "compiled", "paid" or
+    "nothing_due"."""
 
     fund_year: FundYear
     deadline: Deadline
@@ -204,11 +213,17 @@ def _deadline_day(fund_year: FundYear, deadline: Deadline) -> date | None:
     return fund_year.repayment_due_on or fund_year.repayment_deadline
 
 
+def _requisitioned(session: Session, fund_year: FundYear) -> bool:
+    return fund_year.requisitioned_total is not None or session.exec(select(RequisitionRound.id).where(
+        RequisitionRound.fund_year_id == fund_year.id, col(RequisitionRound.amount).is_not(None))).first() is not None
+
+
 def deadline_reminders(session: Session, *, today: date,
                        offsets: Iterable[int]) -> tuple[list[DeadlineReminder], list[SkippedDeadline]]:
     """Socialstyrelsen's deadlines that a reminder is due for today, and those that are due but not needed.
 
-    The report reminder is not needed once the year is compiled; the repayment
+    The requisition reminder is not needed once a requisitioned amount is recorded (a total, or a round
+    with its amount); the report reminder not once the year is compiled; the repayment
     reminder not once the payment is recorded, or when nothing is to be repaid
     (an amount not known yet is not "nothing": the reminder goes out).
     """
@@ -222,7 +237,9 @@ def deadline_reminders(session: Session, *, today: date,
             if offset is None:
                 continue
             to_repay = None
-            if deadline is Deadline.report and fund_year.compiled_on is not None:
+            if deadline is Deadline.requisition and _requisitioned(session, fund_year):
+                reason = "requisitioned"
+            elif deadline is Deadline.report and fund_year.compiled_on is not None:
                 reason = "compiled"
             elif deadline is Deadline.repayment and fund_year.repayment_paid_on is not None:
                 reason = "paid"
