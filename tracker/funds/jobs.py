@@ -30,8 +30,8 @@ DEFAULT_REMINDER_DAYS = (14, 3)
 # What each of Socialstyrelsen's deadlines is about, as the emails and summaries name it.
 DEADLINE_TITLES = {Deadline.requisition: "Rekvisitionen", Deadline.report: "Återrapporten till Socialstyrelsen",
                    Deadline.repayment: "Återbetalningen"}
-SKIP_REASONS = {"requisitioned": "rekvisitionen är registrerad", "compiled": "året är sammanställt", "paid": "betalningen är registrerad",
-                "nothing_due": "inget att återbetala"}
+SKIP_REASONS = {"requisitioned": "rekvisitionen är registrerad", "compiled": "året är sammanställt",
+                "paid": "betalningen är registrerad", "nothing_due": "inget att återbetala"}
 
 
 def year_path(year: int) -> str:
