@@ -145,5 +145,5 @@ def headline_figures(ledger: Ledger) -> list[Figure]:
 
 def _sum_figure(label: str, total: Total, source: str) -> Figure:
     if total.value is None and total.parts:
-        return Figure(label, None, N_("%(unknown)s av %(parts)s belopp är okända"), {"unknown": total.unknown, "parts": total.parts})
+        return Figure(label, None, total.unknown_msgid, {"unknown": total.unknown, "parts": total.parts})
     return Figure(label, total.value, source if total.parts else N_("inga belopp registrerade"))

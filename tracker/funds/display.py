@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from tracker.funds.ledger import Check
+from tracker.funds.ledger import Check, Total
 
 NBSP = "\u00a0"
 
@@ -54,3 +54,8 @@ def check_text(check: Check, gettext: Callable = swedish) -> str:
     if check.detail:
         text += ". " + gettext(check.detail, **check.detail_args)
     return text
+
+
+def unknown_text(total: Total, gettext: Callable = swedish) -> str:
+    """"3 av 15 belopp är okända." ("1 av 2 belopp är okänt."), or nothing when every part is known."""
+    return gettext(total.unknown_msgid, unknown=total.unknown, parts=total.parts) if total.unknown else ""

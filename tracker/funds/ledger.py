@@ -50,6 +50,12 @@ class Total:
     unknown: int
     parts: int
 
+    @property
+    def unknown_msgid(self) -> str:
+        """How the unknown parts read: singular or plural, in Swedish (marked for translation)."""
+        return N_("%(unknown)s av %(parts)s belopp är okänt.") if self.unknown == 1 else N_(
+            "%(unknown)s av %(parts)s belopp är okända.")
+
     @classmethod
     def of(cls, amounts: Iterable[int | None]) -> Total:
         amounts = list(amounts)
@@ -295,7 +301,7 @@ def _total_check(kind: str, title: str, left_label: str, left: Total, right_labe
     if not left.parts:
         detail = N_("Inga belopp är registrerade.")
     elif left.unknown:
-        detail, args = N_("%(unknown)s av %(parts)s belopp är okända."), {"unknown": left.unknown, "parts": left.parts}
+        detail, args = left.unknown_msgid, {"unknown": left.unknown, "parts": left.parts}
     elif right is None:
         detail = N_("Jämförelsebeloppet är okänt.")
     return Check(kind, title, left_label, left.value, right_label, right, organisation=organisation,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tracker.funds.compilation import AreaSection, Compilation
-from tracker.funds.display import check_text, count_of, day, kronor, signed_kronor, swedish
+from tracker.funds.display import check_text, count_of, day, kronor, signed_kronor, swedish, unknown_text
 from tracker.funds.ledger import REPORT_STATE_SYMBOLS, REPORT_STATE_TEXTS, CheckState, NamndRow, Total
 from tracker.funds.models import Evaluation, Outcome
 from tracker.organisations.models import Organisation
@@ -343,12 +343,12 @@ def _sentence(text: str) -> str:
 
 def _total_text(total: Total) -> str:
     if total.value is None and total.unknown:
-        return f"okänt ({total.unknown} av {total.parts} belopp är okända)"
+        return f"okänt ({unknown_text(total).rstrip('.')})"
     return kronor(total.value)
 
 
 def _unknown_note(total: Total) -> str:
-    return f"{total.unknown} av {total.parts} belopp är okända" if total.unknown else ""
+    return unknown_text(total).rstrip(".")
 
 
 _NUMBERS = {2: "två", 3: "tre", 4: "fyra", 5: "fem", 6: "sex", 7: "sju", 8: "åtta", 9: "nio", 10: "tio"}

@@ -49,7 +49,8 @@ def _funds_globals() -> dict:
             "FUNDS_LABELS": {m.value: m.label for enum in (Outcome, Evaluation, ReportingState, ReasonCategory)
                              for m in enum},
             "check_text": lambda check: display.check_text(check, _),
-            "count_of": lambda count, total: display.count_of(count, total, _)}
+            "count_of": lambda count, total: display.count_of(count, total, _),
+            "unknown_text": lambda total: display.unknown_text(total, _)}
 
 
 @bp.get("/")
