@@ -459,6 +459,9 @@ def test_reopen_only_a_closed_round_with_a_reason(session, fund_year, bromma):
 
 
 def test_one_open_reopening_per_namnd(session, fund_year, bromma, make_org):
+    farsta = make_org("farsta")
+    editing.save_allocation(session, fund_year=fund_year, organisation=farsta, amount=1, citywide=False, note=None,
+                            expected_version=None, actor=COORDINATOR)
     reporting_round.open_reporting(session, fund_year=fund_year, deadline=date(2025, 2, 15), actor=COORDINATOR)
     reporting_round.close_reporting(session, fund_year=fund_year, actor=COORDINATOR)
     first = reporting_round.reopen_for(session, fund_year=fund_year, organisation=bromma, reason="Första",
@@ -470,8 +473,7 @@ def test_one_open_reopening_per_namnd(session, fund_year, bromma, make_org):
     session.commit()  # the session is still usable: nothing half written
     assert _count(session, UsageReopening) == 1
     # another nämnd, and the same nämnd once the first reopening is closed
-    reporting_round.reopen_for(session, fund_year=fund_year, organisation=make_org("farsta"), reason="Annan",
-                       actor=COORDINATOR)
+    reporting_round.reopen_for(session, fund_year=fund_year, organisation=farsta, reason="Annan", actor=COORDINATOR)
     reporting_round.close_reopening(session, reopening=first, actor=COORDINATOR)
     with pytest.raises(FundsError) as error:
         reporting_round.close_reopening(session, reopening=first, actor=COORDINATOR)

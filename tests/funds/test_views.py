@@ -307,3 +307,12 @@ def test_a_contact_does_not_see_why_another_nammd_was_reopened(session, open_yea
     assert "Andras belopp var fel" in coordinator.get("/medel/2024").get_data(as_text=True)
     page = login(make_user(Role.contact, orgs=[first])).get("/medel/2024").get_data(as_text=True)
     assert "Andras belopp var fel" not in page
+
+
+def test_the_round_is_not_reopened_for_a_nammd_outside_the_allocation(session, open_year, make_user, make_org,
+                                                                        login):
+    make_org("tredje", name="Tredje stadsdelsnämnd")
+    client = login(make_user(Role.coordinator))
+    client.post("/medel/2024/aterrapportering/stang")
+    refused = client.post("/medel/2024/aterrapportering/ateroppna", data={"organisation": "tredje", "reason": "Test"})
+    assert refused.status_code == 422 and "finns inte i årets fördelning" in refused.get_data(as_text=True)

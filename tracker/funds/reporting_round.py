@@ -18,7 +18,7 @@ from tracker.clock import utcnow
 from tracker.formvalues import clean_text
 from tracker.funds import versions
 from tracker.funds.editing import FundsError, require_coordinator, update_year
-from tracker.funds.models import FundYear, ReportingState, UsageReopening
+from tracker.funds.models import Allocation, FundYear, ReportingState, UsageReopening, UsageReport
 from tracker.organisations.models import Organisation
 
 REASON_LIMIT = 2000
@@ -57,6 +57,9 @@ def reopen_for(session: Session, *, fund_year: FundYear, organisation: Organisat
     reason = clean_text(reason)
     if organisation is None:
         raise FundsError({"organisation": _("Välj vilken nämnd återrapporteringen ska återöppnas för.")})
+    if not _takes_part(session, fund_year, organisation):
+        raise FundsError({"organisation": _("%(org)s finns inte i årets fördelning och återrapporterar inte.",
+                                            org=organisation.short_name)})
     if not reason:
         raise FundsError({"reason": _("Skriv varför återrapporteringen återöppnas. Skälet sparas och visas.")})
     if len(reason) > REASON_LIMIT:
@@ -80,6 +83,13 @@ def reopen_for(session: Session, *, fund_year: FundYear, organisation: Organisat
     audit.record(session, actor=actor, action="funds.reporting_reopened", entity=reopening,
                  after={"year": fund_year.year, "organisation": organisation.slug, "reason": reason})
     return reopening
+
+
+def _takes_part(session: Session, fund_year: FundYear, organisation: Organisation) -> bool:
+    """Whether the nämnd reports for the year: it is in the allocation, or has a report."""
+    return any(session.exec(select(model.id).where(model.fund_year_id == fund_year.id,
+                                                   model.organisation_id == organisation.id)).first()
+               for model in (Allocation, UsageReport))
 
 
 def close_reopening(session: Session, *, reopening: UsageReopening, actor: Any) -> None:
