@@ -4,16 +4,20 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import object_session
 from sqlmodel import Session
 
 from tracker import create_app, migrate
+from tracker.accounts import sessions
 from tracker.accounts.models import Role, User, UserOrganisation
 from tracker.accounts.service import hash_password
+from tracker.clock import utcnow
 from tracker.db import ENGINE_KEY, get_engine, make_engine
 from tracker.models import metadata
 from tracker.organisations.models import Organisation, OrgKind
@@ -240,10 +244,20 @@ def html_part(page: str, pattern: str, what: str) -> str:
 
 
 def log_in(client, user: User) -> None:
-    """Start a logged-in session for the user without going through the form."""
+    """Start a logged-in session for the user without going through the form (a server-side one, as at login).
+
+    The session row is written through the user's own (the test's) session, which is committed like
+    `make_user` does: on SQLite another connection would wait for its write lock.
+    """
+    app = client.application
+    owner = object_session(user)
+    with nullcontext(owner) if owner is not None else Session(app.extensions[ENGINE_KEY]) as db_session:
+        token = sessions.start(db_session, user_id=user.id, now=utcnow(), config=app.config)
+        db_session.commit()
     with client.session_transaction() as flask_session:
         flask_session["_user_id"] = str(user.id)
         flask_session["_fresh"] = True
+        flask_session[sessions.COOKIE_KEY] = token
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from tests.conftest import log_in
 from tracker import create_app
 from tracker.accounts.access import PUBLIC, allowed_roles
 from tracker.accounts.models import Role, User
@@ -83,8 +84,8 @@ def test_route_answers_each_role_as_its_rule_says(app, client, sample_args, endp
     for role in ROLES:
         with client.session_transaction() as flask_session:
             flask_session.clear()
-            if role:
-                flask_session["_user_id"] = str(users[role].id)
+        if role:
+            log_in(client, users[role])
         response = client.open(url, method=method)
         status = response.status_code
         response.close()
@@ -103,8 +104,7 @@ def test_route_answers_each_role_as_its_rule_says(app, client, sample_args, endp
 
 def test_an_inactive_user_is_logged_out(client, make_user, seeded):
     user = make_user(Role.reader, active=False)
-    with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(user.id)
+    log_in(client, user)
     response = client.get("/")
     assert response.status_code == 303 and "/login" in response.headers["Location"]
 

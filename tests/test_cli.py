@@ -79,6 +79,13 @@ def test_create_user_refuses_short_password_and_duplicates(runner, session, monk
     assert again.exit_code != 0 and "finns redan" in again.output
 
 
+def test_create_user_refuses_a_password_that_is_easy_to_guess(runner, session, monkeypatch):
+    monkeypatch.setenv("TRACKER_PASSWORD", "1234567890")  # long enough, and the first thing anyone tries
+    result = runner.invoke(args=["create-user", "--email", "x@example.se", "--name", "X", "--role", "admin"])
+    assert result.exit_code != 0 and "Lösenordet är för lätt att gissa" in result.output
+    assert session.exec(select(func.count()).select_from(User)).one() == 0
+
+
 def test_demo_data_small(runner, session):
     result = runner.invoke(args=["demo-data", "--scale", "small"])
     assert result.exit_code == 0, result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker import db
 from tracker.config import ROOT, load_config
@@ -19,10 +20,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(Path(app.instance_path), test_config))
+    if proxies := app.config["PROXY_COUNT"]:  # believe X-Forwarded-For/-Proto from that many proxies (README)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     db.init_app(app)
     htmx.init_app(app)
-    from tracker.web import select_locale
+    from tracker.web import UrlInteger, select_locale
+
+    app.url_map.converters["int"] = UrlInteger  # an id beyond an integer column is a 404, not a database error
 
     babel.init_app(app, default_locale="sv", default_timezone="Europe/Stockholm", locale_selector=select_locale)
     csrf.init_app(app)

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+
+import limits
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "development-only-secret-key-not-for-production"
@@ -42,10 +44,22 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _flag("TRACKER_COOKIE_SECURE", default=env == "production"),
-        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
-        # Login throttling; several workers need a shared store (e.g. redis://).
-        "RATELIMIT_STORAGE_URI": os.environ.get("TRACKER_RATELIMIT_STORAGE_URI", "memory://"),
-        "LOGIN_LIMIT": os.environ.get("TRACKER_LOGIN_LIMIT", "5 per 15 minutes"),
+        # Sessions are rows on the server (tracker.accounts.sessions), ended at logout and when the password or
+        # the access changes; one lasts at most SESSION_LIFETIME from its login however much it is used, and
+        # ends after SESSION_IDLE_TIMEOUT without a request. The signed cookie expires with it.
+        "SESSION_LIFETIME": timedelta(hours=_positive("TRACKER_SESSION_HOURS", "8", unit="timmar")),
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=_positive("TRACKER_SESSION_IDLE_MINUTES", "60", unit="minuter")),
+        # Browsers remember to use https only for this many seconds (Strict-Transport-Security); 0 sends none.
+        "HSTS_MAX_AGE": _whole("TRACKER_HSTS_MAX_AGE", "31536000" if env == "production" else "0", unit="sekunder"),
+        # Login throttling (tracker.accounts.throttle), counted in the database so that every worker agrees:
+        # an account is locked for 1, 2, 4 … minutes (at most LOGIN_MAX_LOCK) after LOGIN_ACCOUNT_FAILURES
+        # failures in a row; an address is refused after LOGIN_LIMIT failures (high: an office shares one).
+        "LOGIN_LIMIT": _rate("TRACKER_LOGIN_LIMIT", "50 per 15 minutes"),
+        "LOGIN_ACCOUNT_FAILURES": _positive("TRACKER_LOGIN_ACCOUNT_FAILURES", "5", unit="försök"),
+        "LOGIN_MAX_LOCK": timedelta(minutes=_positive("TRACKER_LOGIN_MAX_LOCK_MINUTES", "60", unit="minuter")),
+        # Proxies in front whose X-Forwarded-For and -Proto are believed (werkzeug's ProxyFix); 0: none.
+        "PROXY_COUNT": _whole("TRACKER_PROXY_COUNT", "0", unit="proxyservrar"),
+        "RATELIMIT_STORAGE_URI": "memory://",  # Flask-Limiter limits no route at present; named so it does not warn
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,  # uploads (effect-goal files) are refused above this, early
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         # Email: SMTP when a host is set; otherwise messages go to the outbox folder and the log.
@@ -69,6 +83,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # `tracker scheduler` beside the web workers instead.
         "EMBEDDED_SCHEDULER": _flag("TRACKER_EMBEDDED_SCHEDULER", default=False),
     }
+    config["PERMANENT_SESSION_LIFETIME"] = config["SESSION_LIFETIME"]
     config.update(overrides or {})
     if config["ENV_NAME"] == "production":
         check_production(config)
@@ -80,11 +95,30 @@ def _flag(name: str, *, default: bool) -> bool:
     return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
 
 
-def _whole(name: str, default: str) -> int:
+def _whole(name: str, default: str, *, unit: str = "dagar") -> int:
     raw = os.environ.get(name, default).strip()
     if not raw.isdigit():
-        raise ConfigError(f"{name} ska vara ett heltal ≥ 0 (antal dagar), inte {raw!r}.")
+        raise ConfigError(f"{name} ska vara ett heltal ≥ 0 (antal {unit}), inte {raw!r}.")
     return int(raw)
+
+
+def _positive(name: str, default: str, *, unit: str) -> int:
+    value = _whole(name, default, unit=unit)
+    if value < 1:
+        raise ConfigError(f"{name} ska vara ett heltal ≥ 1 (antal {unit}), inte {value}.")
+    return value
+
+
+def _rate(name: str, default: str) -> str:
+    """A rate such as "50 per 15 minutes" (the `limits` notation), checked here so that a typo stops the start."""
+    raw = os.environ.get(name, default).strip()
+    try:
+        amount = limits.parse(raw).amount
+    except ValueError:
+        amount = 0
+    if amount < 1:
+        raise ConfigError(f'{name} ska vara ett antal per tid, t.ex. "50 per 15 minutes", inte {raw!r}.')
+    return raw
 
 
 def _days(name: str, default: str) -> tuple[int, ...]:

@@ -1,10 +1,11 @@
 """Database engine, the per-request session, and column types shared by all areas."""
 from __future__ import annotations
 
+import re
 from datetime import UTC
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, got_request_exception
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
@@ -50,12 +51,16 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and real transactions."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(
             url, echo=echo, connect_args={"check_same_thread": False, "timeout": 15}
         )
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
+        event.listen(engine, "before_cursor_execute", _send_sqlite_begin)
+        event.listen(engine, "commit", _end_sqlite)
+        event.listen(engine, "rollback", _end_sqlite)
         return engine
     return sa.create_engine(url, echo=echo, pool_pre_ping=True)
 
@@ -66,11 +71,44 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
+    # SQLAlchemy's pysqlite recipe: the driver sends no BEGIN of its own (it sends none
+    # before a SAVEPOINT or DDL, so a savepoint as a transaction's first write was
+    # committed on release); `_send_sqlite_begin` sends it instead.
+    dbapi_connection.isolation_level = None
+
+
+_SQLITE_BEGUN = "tracker.sqlite_begun"  # in connection.info: False until BEGIN IMMEDIATE is sent
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+_WRITE_IN_WITH = re.compile(r"\s*WITH\b.*\b(INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL)
+
+
+def _begin_sqlite(connection) -> None:
+    connection.info[_SQLITE_BEGUN] = False
+
+
+def _end_sqlite(connection) -> None:
+    connection.info.pop(_SQLITE_BEGUN, None)
+
+
+def _send_sqlite_begin(connection, cursor, statement, _parameters, _context, _executemany) -> None:
+    """Send BEGIN IMMEDIATE before a transaction's first write (a savepoint and DDL count as writes).
+
+    Reads before it run on their own, each seeing the latest commit, as at
+    PostgreSQL's READ COMMITTED. A BEGIN before the reads would give each
+    transaction one snapshot, but SQLite cannot turn a snapshot into a write once
+    another connection has committed after it: it answers "database is locked" at
+    once, without waiting. BEGIN IMMEDIATE takes the write lock first, waiting its
+    turn under busy_timeout; from there on the transaction is serializable.
+    """
+    if connection.info.get(_SQLITE_BEGUN) is False and (_WRITE.match(statement) or _WRITE_IN_WITH.match(statement)):
+        cursor.execute("BEGIN IMMEDIATE")
+        connection.info[_SQLITE_BEGUN] = True
 
 
 def init_app(app: Flask) -> None:
-    """Create the app's engine and close the request session at teardown."""
+    """Create the app's engine, roll back a failed request's session, close the session at teardown."""
     app.extensions[ENGINE_KEY] = make_engine(app.config["DATABASE_URL"])
+    got_request_exception.connect(_roll_back_session, app)
     app.teardown_appcontext(_close_session)
 
 
@@ -83,6 +121,13 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = Session(get_engine(), expire_on_commit=False)
     return g.db_session
+
+
+def _roll_back_session(_sender, **_extra) -> None:
+    """Before the error page is drawn: it reads the user, which a failed flush left unreadable."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -12,4 +12,5 @@ htmx = HTMX()
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+# No route is limited by it at present: login throttling counts in the database (tracker.accounts.throttle).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

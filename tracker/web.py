@@ -7,6 +7,8 @@ from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from tracker.accounts.access import PUBLIC, allowed_roles
 from tracker.organisations.models import ORG_KIND_LABELS
@@ -20,6 +22,26 @@ CSP = (
 )
 
 
+# The largest value an `integer` column holds (PostgreSQL's int4; ids and years are such columns).
+MAX_URL_INTEGER = 2**31 - 1
+
+
+class UrlInteger(IntegerConverter):
+    """`<int:…>` for values a column can hold: a larger one is a 404 instead of a failure in the database."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_URL_INTEGER,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    def to_python(self, value: str) -> int:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            # Not werkzeug's "no match": when the same path takes another method (a GET form beside its POST),
+            # that answers 405 as if the too large id were a page.
+            raise NotFound() from None
+
+
 def select_locale() -> str:
     """Swedish unless the user chose English (remembered in a cookie); Swedish outside requests."""
     if not has_request_context():
@@ -28,7 +50,17 @@ def select_locale() -> str:
     return chosen if chosen in ("sv", "en") else "sv"
 
 
+def _refuse_nul() -> None:
+    """A NUL character in the path, a query or a form value is a 400: PostgreSQL stores none in text."""
+    values = [request.path, *request.args.keys(), *(v for _key, v in request.args.items(multi=True))]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [*request.form.keys(), *(v for _key, v in request.form.items(multi=True))]
+    if any("\x00" in value for value in values):
+        raise BadRequest()
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul)
     app.jinja_env.globals.update(
         get_locale=get_locale,
         STATUS_LABELS=STATUS_LABELS,
@@ -69,8 +101,16 @@ def _datetime_sv(value: datetime | None) -> str:
 
 def _headers(response):
     response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Frame-Options", "DENY")  # for browsers that ignore frame-ancestors
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if max_age := current_app.config.get("HSTS_MAX_AGE"):
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}; includeSubDomains")
+    if request.endpoint != "static":
+        # Pages and downloads hold people's reports and figures: no browser or proxy cache may keep them
+        # (a shared computer's back button, a proxy's disk). The stylesheets and scripts may be cached.
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
     response.vary.add("HX-Request")
     return response
 

@@ -29,13 +29,19 @@ def test_admin_invites_a_contact_who_sets_a_password_and_logs_in(client, session
         "name": "Karin Kontakt", "email": "karin@example.se", "role": "contact", "organisations": [farsta.id]})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    link = re.search(r'value="http://localhost(/inbjudan/[^"]+)"', page).group(1)
+    link = re.search(r'value="[^"]*?(/inbjudan/[^"]+)"', page).group(1)
+    session.rollback()
     user = session.exec(select(User).where(User.email == "karin@example.se")).one()
     assert user.password_hash == "" and user.role == "contact"
     assert session.exec(select(UserOrganisation.organisation_id).where(UserOrganisation.user_id == user.id)).all() == [farsta.id]
 
     client.post("/logout")
     assert "Välj lösenord" in client.get(link).get_data(as_text=True)
+    weak = client.post(link, data={"password": "1234567890", "confirm": "1234567890"})
+    assert weak.status_code == 422
+    assert re.search(r'id="password-error">Lösenordet är för lätt att gissa', weak.get_data(as_text=True))
+    own_name = client.post(link, data={"password": "karinkontakt", "confirm": "karinkontakt"})
+    assert own_name.status_code == 422 and "för lätt att gissa" in own_name.get_data(as_text=True)
     mismatch = client.post(link, data={"password": "ett-bra-lösenord", "confirm": "annat"})
     assert mismatch.status_code == 422 and "Lösenorden är inte lika." in mismatch.get_data(as_text=True)
     done = client.post(link, data={"password": "ett-bra-lösenord", "confirm": "ett-bra-lösenord"})
@@ -99,6 +105,22 @@ def test_admin_cannot_lock_themselves_out(client, session, admin):
 def test_new_link_resets_a_forgotten_password(client, session, admin, make_user):
     user = make_user(Role.reader, email="r@example.se")
     fragment = client.post(f"/admin/anvandare/{user.id}/inbjudan", headers={"HX-Request": "true"})
-    link = re.search(r'value="http://localhost(/inbjudan/[^"]+)"', fragment.get_data(as_text=True)).group(1)
+    link = re.search(r'value="[^"]*?(/inbjudan/[^"]+)"', fragment.get_data(as_text=True)).group(1)
+    weak = client.post(link, data={"password": "1234567890", "confirm": "1234567890"})
+    assert weak.status_code == 422 and "för lätt att gissa" in weak.get_data(as_text=True)
     assert client.post(link, data={"password": "nytt-lösenord-1", "confirm": "nytt-lösenord-1"}).status_code == 303
     assert client.get(link).status_code == 410
+
+
+def test_invitation_links_use_the_configured_address_never_the_host_header(app, client, admin, make_user):
+    app.config["BASE_URL"] = "https://tracker.stockholm.se"
+    evil = {"Host": "evil.example"}
+    client.set_cookie("session", client.get_cookie("session").value, domain="evil.example")  # still the admin
+    response = client.post("/admin/anvandare", data={"name": "Ny", "email": "ny@example.se", "role": "reader"},
+                           headers=evil)
+    links = re.findall(r'id="invitation-url" type="text" readonly value="([^"]+)"', response.get_data(as_text=True))
+    user = make_user(Role.reader, email="r@example.se")
+    fragment = client.post(f"/admin/anvandare/{user.id}/inbjudan", headers={**evil, "HX-Request": "true"})
+    links += re.findall(r'id="invitation-url" type="text" readonly value="([^"]+)"', fragment.get_data(as_text=True))
+    assert len(links) == 2
+    assert all(link.startswith("https://tracker.stockholm.se/inbjudan/") for link in links), links

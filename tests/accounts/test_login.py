@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from tests.conftest import PASSWORD, TEST_SECRET
 from tracker import create_app
+from tracker.accounts import service
 from tracker.accounts.models import Role, User
 
 
@@ -52,6 +53,36 @@ def test_failed_login_says_so_without_revealing_which_part(client, session, make
     assert client.get("/").status_code == 303  # still anonymous
 
 
+class CountingHasher:
+    """The app's password hasher, counting the hashes it verifies."""
+
+    def __init__(self, hasher):
+        self.hasher, self.verified = hasher, 0
+
+    def verify(self, password_hash, password):
+        self.verified += 1
+        return self.hasher.verify(password_hash, password)
+
+    def __getattr__(self, name):
+        return getattr(self.hasher, name)
+
+
+@pytest.mark.parametrize("case", ["right-password", "wrong-password", "unknown-user", "inactive", "invited-not-set"])
+def test_every_login_verifies_exactly_one_password_hash(client, session, make_user, monkeypatch, case):
+    """An unknown, inactive or invited account costs the same hash check as a real one: timing tells nothing."""
+    user = make_user(Role.reader, email="x@example.se", active=case != "inactive")
+    if case == "invited-not-set":
+        user.password_hash = ""
+        session.add(user)
+        session.commit()
+    counting = CountingHasher(service._hasher)
+    monkeypatch.setattr(service, "_hasher", counting)
+    email = "nobody@example.se" if case == "unknown-user" else "x@example.se"
+    response = _login(client, email, "fel-lösenord-999" if case == "wrong-password" else PASSWORD)
+    assert response.status_code == (303 if case == "right-password" else 200)
+    assert counting.verified == 1
+
+
 def test_login_is_throttled_after_repeated_failures(client, make_user):
     make_user(Role.reader, email="x@example.se")
     for _ in range(5):
@@ -73,6 +104,17 @@ def test_login_never_redirects_to_another_site(client, make_user, target):
     make_user(Role.reader, email="x@example.se")
     response = _login(client, "x@example.se", PASSWORD, query_string={"next": target})
     assert "evil.example" not in response.headers["Location"]
+
+
+@pytest.mark.parametrize("target", ["/x\ny", "/x\r\nSet-Cookie: a=b", "/x\u2028y", "/x\ty"])
+def test_control_characters_in_next_are_ignored_instead_of_failing(client, make_user, target):
+    make_user(Role.reader, email="x@example.se")
+    response = _login(client, "x@example.se", PASSWORD, query_string={"next": target})
+    assert response.status_code == 303 and not response.headers["Location"].startswith("/x")
+    again = client.get("/login", query_string={"next": target})  # already logged in
+    assert again.status_code == 302 and not again.headers["Location"].startswith("/x")
+    language = client.get("/sprak/en", query_string={"next": target})
+    assert language.status_code == 303 and not language.headers["Location"].startswith("/x")
 
 
 def test_login_continues_to_the_page_asked_for(client, make_user, seeded):

@@ -1,4 +1,7 @@
-"""Small figures never leave the coordinators' hands unmasked."""
+"""Small figures never leave the coordinators' hands unmasked: the texts and file cells for each decision.
+
+What is decided for whom is in test_disclosure; here, how a decision (`masking.Shown`) reads.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -6,8 +9,16 @@ from fractions import Fraction
 
 from tests.effect_goals.factories import effect_goal
 from tracker.effect_goals.display import count_text, parts_text, percent_text, results_table, value_text
-from tracker.effect_goals.masking import change_hidden, count_hidden, export_figures, share_hidden
-from tracker.effect_goals.models import Measurement
+from tracker.effect_goals.masking import (
+    EXACT,
+    FiguresShown,
+    Shown,
+    change_hidden,
+    count_hidden,
+    export_figures,
+    share_hidden,
+)
+from tracker.effect_goals.models import Measurement, TargetType
 from tracker.effect_goals.rollup import Assessment, Result
 from tracker.effect_goals.service import EffectGoalResults
 
@@ -18,11 +29,16 @@ def _result(numerator, denominator, baseline=None, value=None) -> Result:
                   assessment=Assessment.met, reason=None, reported=1, responsible=1)
 
 
+WITHHELD_SHARE = FiguresShown(Shown.withheld, Shown.withheld)
+SMALL_BASE = FiguresShown(Shown.withheld, Shown.fewer)  # a share of fewer than 5
+
+
 def test_counts_from_one_to_four_are_masked_zero_and_five_are_not():
     assert [count_hidden(n, 5) for n in (0, 1, 4, 5, None)] == [False, True, True, False, False]
-    assert count_text(3, 5) == "färre än 5"
-    assert count_text(3, None) == "3"  # a coordinator
-    assert count_text(1234, 5) == "1\u00a0234"
+    assert count_text(3, 5, shown=Shown.fewer) == "färre än 5"
+    assert count_text(3, None, shown=Shown.exact) == "3"  # a coordinator
+    assert count_text(1234, 5, shown=Shown.exact) == "1\u00a0234"
+    assert count_text(40, 5, shown=Shown.withheld) == "–"
 
 
 def test_a_share_is_withheld_when_a_part_or_the_difference_is_small():
@@ -37,16 +53,26 @@ def test_a_share_is_withheld_when_a_part_or_the_difference_is_small():
 
 def test_masked_texts_show_no_figure():
     goal = effect_goal()
-    small = _result(38, 40)
-    assert value_text(goal, small, 5) == "visas inte (för få fall)"
-    assert parts_text(goal, small, 5) == "visas inte (för få fall)"  # 2 did not
-    assert parts_text(goal, _result(3, 40), 5) == "färre än 5 av 40"
-    assert value_text(goal, _result(3, 40), None) == "7,5\u00a0%"
+    assert value_text(goal, _result(38, 40), WITHHELD_SHARE) == "visas inte (för få fall)"
+    assert parts_text(goal, _result(38, 40), WITHHELD_SHARE, 5) == "–"  # 2 did not
+    # A large base alone would tell as much as the difference: only a small base is said to be small.
+    assert parts_text(goal, _result(3, 40), WITHHELD_SHARE, 5) == "–"
+    assert parts_text(goal, _result(3, 4), SMALL_BASE, 5) == "färre än 5"
+    assert value_text(goal, _result(3, 40), EXACT) == "7,5\u00a0%"
+    assert parts_text(goal, _result(3, 40), EXACT, None) == "3 av 40"
+
+
+def test_a_change_shows_each_count_as_decided():
+    goal = effect_goal(target_type=TargetType.change_at_least, baseline_year=2024)
+    change = _result(60, None, baseline=3, value=Fraction(57, 3))
+    assert parts_text(goal, change, FiguresShown(baseline=Shown.fewer), 5) == "60 mot färre än 5 (basår 2024)"
+    assert parts_text(goal, change, FiguresShown(Shown.withheld, baseline=Shown.withheld), 5) == "–"
+    assert value_text(goal, change, FiguresShown(baseline=Shown.fewer)) == "visas inte (för få fall)"
 
 
 def test_a_withheld_year_shows_neither_its_parts_nor_its_assessment_nor_a_bar():
     results = [dataclasses.replace(_result(n, d), year=y) for n, d, y in ((38, 40, 2024), (30, 40, 2025), (3, 4, 2026))]
-    goal = EffectGoalResults.of(effect_goal(), "Program", results, withheld_years=[2025])
+    goal = EffectGoalResults.of(effect_goal(), "Program", results, shown=[WITHHELD_SHARE, WITHHELD_SHARE, SMALL_BASE])
     masked, exact = results_table(goal, 5).rows, results_table(goal, None).rows
     assert [(r.value, r.parts, r.withheld, r.percent) for r in masked] == [
         ("visas inte (för få fall)", "–", True, None), ("visas inte (för få fall)", "–", True, None),
@@ -54,17 +80,21 @@ def test_a_withheld_year_shows_neither_its_parts_nor_its_assessment_nor_a_bar():
     assert [(r.value, r.parts, r.withheld) for r in exact][1] == ("75,0\u00a0%", "30 av 40", False)
 
 
-def test_an_export_writes_small_figures_as_fewer_than_5_and_withheld_ones_as_dolt():
-    goal = effect_goal()
+def test_a_masked_view_without_a_decision_shows_nothing():
+    goal = EffectGoalResults.of(effect_goal(), "Program", [_result(30, 40)])  # nobody decided: fail closed
+    assert [(r.value, r.parts) for r in results_table(goal, 5).rows] == [("visas inte (för få fall)", "–")]
 
+
+def test_an_export_writes_what_was_decided_fewer_than_5_and_dolt():
     def measurement(numerator, denominator):
         return Measurement(effect_goal_id=1, organisation_id=1, year=2025, numerator=numerator, denominator=denominator)
 
-    assert export_figures(goal, measurement(3, 40), 5) == ("färre än 5", 40)
-    assert export_figures(goal, measurement(38, 40), 5) == ("dolt", 40)
-    assert export_figures(goal, measurement(30, 40), 5, withheld=True) == ("dolt", 40)
-    assert export_figures(goal, measurement(3, 40), None, withheld=False) == (3, 40)
-    assert export_figures(goal, None, 5) == (None, None)
+    assert export_figures(measurement(3, 4), (Shown.withheld, Shown.fewer), 5) == ("dolt", "färre än 5")
+    assert export_figures(measurement(0, 3), (Shown.withheld, Shown.fewer), 5) == ("dolt", "färre än 5")
+    assert export_figures(measurement(38, 40), (Shown.withheld, Shown.withheld), 5) == ("dolt", "dolt")
+    assert export_figures(measurement(3, None), (Shown.fewer, Shown.exact), 5) == ("färre än 5", None)
+    assert export_figures(measurement(3, 40), (Shown.exact, Shown.exact), None) == (3, 40)
+    assert export_figures(None, (Shown.exact, Shown.exact), 5) == (None, None)
 
 
 def test_percent_texts_use_a_decimal_comma_and_sign_a_change():

@@ -57,7 +57,7 @@ def history(session, scenario, make_user):
 
 def test_history_lists_every_event_oldest_first(session, scenario, history):
     commitment, anna = history
-    result = commitment_history(session, commitment)
+    result = commitment_history(session, commitment, with_drafts=True)
 
     assert [(e.kind, e.title, e.period.code if e.period else None) for e in result.events] == [
         ("audit", "Organisationen blev ansvarig för aktiviteten", None),
@@ -73,7 +73,7 @@ def test_history_lists_every_event_oldest_first(session, scenario, history):
 
 def test_history_shows_what_changed_between_consecutive_versions(session, scenario, history):
     commitment, _anna = history
-    events = [e for e in commitment_history(session, commitment).events if e.kind == "version"]
+    events = [e for e in commitment_history(session, commitment, with_drafts=True).events if e.kind == "version"]
 
     assert [(c.field, c.before, c.after) for c in events[1].changes] == [
         ("status", "not_started", "in_progress"), ("comment", "Affischer.", "Affischer i tunnelbanan."),
@@ -85,14 +85,14 @@ def test_history_shows_what_changed_between_consecutive_versions(session, scenar
 
 def test_history_summarises_each_tertial_and_flags_an_unchanged_copy(session, scenario, history):
     commitment, _anna = history
-    tertials = commitment_history(session, commitment).tertials
+    tertials = commitment_history(session, commitment, with_drafts=True).tertials
 
     assert [(t.period.code, t.versions, t.unchanged) for t in tertials] == [("2023-T3", 2, False), ("2024-T1", 2, True)]
 
 
 def test_history_page_is_an_ordered_timeline_with_headings_and_stockholm_times(client, login, scenario, history):
     commitment, anna = history
-    html = login(scenario.reader).get(f"/uppfoljning/atagande/{commitment.id}").get_data(as_text=True)
+    html = login(scenario.coordinator).get(f"/uppfoljning/atagande/{commitment.id}").get_data(as_text=True)
 
     timeline = re.search(r'<ol class="timeline">.*?</ol>', html, re.S).group(0)
     headings = [text(h) for h in re.findall(r"<h3>(.*?)</h3>", timeline, re.S)]
@@ -131,3 +131,58 @@ def test_history_without_reports_says_so(client, login, scenario, session):
         f"/uppfoljning/atagande/{scenario.c['parenting', 'spanga'].id}").get_data(as_text=True)
 
     assert "Ingen rapport har sparats för åtagandet." in text(html)
+
+
+@pytest.fixture
+def draft_only(session, scenario, history, make_period):
+    """2024-T2 for the same commitment: only a draft, never submitted."""
+    commitment, anna = history
+    later = make_period("2024-T2")
+    put_versions(session, commitment, later, [
+        (ReportState.draft, utc(2024, 6, 3, 8, 0), ReportStatus.deviation, "Hemligt utkast om budgeten."),
+    ], by=anna)
+    session.commit()
+    return commitment
+
+
+def _history_page(client, commitment) -> tuple[list[str], list[str], str]:
+    """The timeline's headings, the rows of the tertial table and all the page's words."""
+    html = client.get(f"/uppfoljning/atagande/{commitment.id}").get_data(as_text=True)
+    timeline = re.search(r'<ol class="timeline">.*?</ol>', html, re.S).group(0)
+    tertials = re.search(r'<section aria-labelledby="tertials-heading">.*?</section>', html, re.S).group(0)
+    return ([text(h) for h in re.findall(r"<h3>(.*?)</h3>", timeline, re.S)],
+            [text(row) for row in re.findall(r"<tr>(.*?)</tr>", tertials, re.S)[1:]], text(html))
+
+
+def test_a_reader_sees_no_draft_in_a_commitments_history(client, login, scenario, history, draft_only):
+    """As on the overview, a draft is not something leadership sees: not its versions, texts or tertial."""
+    headings, tertials, page = _history_page(login(scenario.reader), draft_only)
+
+    assert headings == [
+        "Organisationen blev ansvarig för aktiviteten",
+        "Rapporten lämnades in: Tertial 3 2023, version 2",
+        "Tertial 3 2023 återöppnades för Kista",
+        "Rapporten lämnades in: Tertial 1 2024, version 1",
+        "Den inlämnade rapporten ändrades: Tertial 1 2024, version 2",
+    ]
+    assert tertials == ["Tertial 3 2023 ◐ Pågår Inlämnad 1 Nej",
+                        "Tertial 1 2024 △ Pågår med avvikelse Inlämnad 2 ⚠ Oförändrad"]
+    assert "Utkast" not in page and "Tertial 2 2024" not in page
+    assert "Hemligt utkast" not in page and "Affischer. " not in page  # the drafts' texts, also as "before"
+    assert "Ej påbörjad" not in page  # the 2023-T3 draft's status
+    assert "Innehållet ändrades inte." not in page  # the first submission is not "unchanged" from a draft
+
+
+@pytest.mark.parametrize("who", ["coordinator", "contact"])
+def test_coordinators_and_the_organisations_contacts_see_the_drafts(client, login, scenario, history, draft_only,
+                                                                    who):
+    _commitment, anna = history
+    headings, tertials, page = _history_page(login(scenario.coordinator if who == "coordinator" else anna),
+                                             draft_only)
+
+    assert "Utkast sparades: Tertial 3 2023, version 1" in headings
+    assert "Utkast sparades: Tertial 2 2024, version 1" in headings
+    assert tertials[0] == "Tertial 3 2023 ◐ Pågår Inlämnad 2 Nej"
+    assert tertials[-1] == "Tertial 2 2024 ◌ Ej rapporterat Utkast 1 Nej"
+    assert "Hemligt utkast om budgeten." in page
+    assert "Status : ○ Ej påbörjad → ändrades till ◐ Pågår" in page

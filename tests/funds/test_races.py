@@ -57,3 +57,23 @@ def test_a_second_first_save_of_the_same_report_is_a_conflict(app, session, year
     assert conflict.value.current.used == 1
     session.rollback()
     assert [r.used for r in session.exec(select(UsageReport))] == [1]
+
+
+def test_a_save_that_loses_the_race_at_commit_answers_409_not_500(session, year_and_org, make_user, login,
+                                                                  monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from tracker.accounts.models import Role
+
+    fund_year, org = year_and_org
+    usage(session, fund_year, org, used=1, submit=False)
+    session.commit()
+
+    def lost(*_args, **_kwargs):  # what the commit raises when another save took the same version first
+        raise IntegrityError("INSERT INTO fundsversion", {}, Exception("UNIQUE constraint failed"))
+
+    monkeypatch.setattr(reporting, "save_report", lost)
+    client = login(make_user(Role.contact, orgs=[org]))
+    response = client.post("/medel/2024/aterrapportering/forsta", data={"used": "2", "action": "draft",
+                                                                       "version": "1"})
+    assert response.status_code == 409 and "Någon annan har sparat återrapporten" in response.get_data(as_text=True)

@@ -64,6 +64,9 @@ def allowed_roles(endpoint: str) -> frozenset | None:
 def _enforce():
     if request.endpoint is None:
         return None  # 404/405: nothing to protect
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        # Check the session now, before the request's own transaction starts (see accounts.login).
+        current_user._get_current_object()
     roles = allowed_roles(request.endpoint)
     if roles is None:
         raise PermissionDenied(f"no access rule for {request.endpoint}")

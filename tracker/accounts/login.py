@@ -1,17 +1,67 @@
-"""Flask-Login glue: load the user of a session, answer when login is needed."""
+"""Flask-Login glue: a request's user comes from a live server-side session; sessions start and end here."""
 from __future__ import annotations
 
-from flask import make_response, request, url_for
+from flask import current_app, g, make_response, request, url_for
+from flask import session as cookie
+from flask_login import login_user, logout_user
+from sqlmodel import Session
 
+from tracker.accounts import sessions
 from tracker.accounts.models import User
-from tracker.db import get_session
+from tracker.clock import utcnow
+from tracker.db import get_engine, get_session
 from tracker.extensions import login_manager
+
+_LOGIN_KEYS = ("_user_id", "_fresh", "_id", sessions.COOKIE_KEY)  # Flask-Login's, and the server session's token
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
+    token = cookie.get(sessions.COOKIE_KEY)
+    if not user_id.isdigit() or not isinstance(token, str) or not _resume(token, int(user_id)):
+        for key in _LOGIN_KEYS:
+            cookie.pop(key, None)
+        return None
+    user = get_session().get(User, int(user_id))
     return user if user is not None and user.active else None
+
+
+def _resume(token: str, user_id: int) -> bool:
+    # A short transaction of its own, so that noting the request never mixes with the request's work.
+    with Session(get_engine(), expire_on_commit=False) as db:
+        live = sessions.resume(db, token=token, user_id=user_id, now=utcnow(), config=current_app.config)
+        db.commit()
+    return live
+
+
+def start_session(db: Session, user: User) -> None:
+    """Log the user in on this device with a new session; nothing of the old cookie (the CSRF token too) is kept.
+
+    The caller commits.
+    """
+    token = sessions.start(db, user_id=user.id, now=utcnow(), config=current_app.config)
+    _clear_cookie()
+    cookie[sessions.COOKIE_KEY] = token
+    login_user(user)
+
+
+def end_session(db: Session) -> None:
+    """Log this device out: its session ends on the server and the cookie is emptied. The caller commits."""
+    token = cookie.get(sessions.COOKIE_KEY)
+    if isinstance(token, str):
+        sessions.end(db, token=token, reason=sessions.EndReason.logout, now=utcnow())
+    _clear_cookie()
+    logout_user()
+
+
+def _clear_cookie() -> None:
+    cookie.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # Flask-WTF's token for this request
+
+
+def client_address() -> str:
+    """The client's address: the peer's, or what a configured proxy says (ProxyFix, `TRACKER_PROXY_COUNT`)."""
+    return request.remote_addr or "-"
 
 
 @login_manager.unauthorized_handler

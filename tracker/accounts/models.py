@@ -1,4 +1,4 @@
-"""User accounts, roles and the organisations a contact reports for."""
+"""User accounts, roles, the organisations a contact reports for, sessions and login attempts."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -76,3 +76,35 @@ class UserOrganisation(SQLModel, table=True):
 
     user_id: int = Field(foreign_key="user.id", primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", primary_key=True)
+
+
+class UserSession(SQLModel, table=True):
+    """One login on one device, checked on every request: ending it logs that device out.
+
+    The cookie carries a random token; the database keeps only its SHA-256, so a copy of the
+    table logs nobody in.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    last_seen_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    end_reason: str | None = Field(default=None, max_length=20)  # see tracker.accounts.sessions
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A password checked at login, for throttling per account and per address (every worker reads the same rows)."""
+
+    __table_args__ = (
+        sa.Index("ix_loginattempt_account_at", "account", "at"),
+        sa.Index("ix_loginattempt_address_at", "address", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    # A keyed hash of the email as typed: a password typed into the email field is not kept.
+    account: str = Field(max_length=64)
+    address: str = Field(max_length=64)  # the client's address (from X-Forwarded-For only behind a configured proxy)
+    succeeded: bool

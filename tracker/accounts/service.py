@@ -1,6 +1,9 @@
-"""Creating users and checking passwords (argon2)."""
+"""Creating users and checking passwords (argon2, and zxcvbn for how guessable a new one is)."""
 from __future__ import annotations
 
+import functools
+import re
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -9,13 +12,19 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlmodel import Session, select
+from zxcvbn import zxcvbn
 
+from tracker.accounts import sessions
 from tracker.accounts.models import Role, User, UserCreate, UserOrganisation
 from tracker.audit import service as audit
 from tracker.clock import utcnow
 from tracker.organisations.models import Organisation
 
 _hasher = PasswordHasher()
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0–4; 3 is "safely unguessable" for an online attack
+ZXCVBN_MAX_LENGTH = 72  # zxcvbn refuses longer input; the first 72 characters are scored
+# Words an attacker here would try first, besides the person's own name and email.
+CONTEXT_WORDS = ("tracker", "stockholm", "stockholms", "stad", "socialförvaltningen", "våld", "program")
 
 
 class AccountError(Exception):
@@ -27,12 +36,28 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(user: User, password: str) -> bool:
-    if not user.password_hash:
-        return False  # invited, password not set yet
+    return _verify(user.password_hash, password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    """Check a password; without a hash (no account, or invited) a dummy is checked, so it takes as long."""
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def password_is_guessable(password: str, *, user_inputs: Iterable[str] = ()) -> bool:
+    """Whether zxcvbn scores the password below MIN_PASSWORD_SCORE, knowing the person's name and email."""
+    words = [*CONTEXT_WORDS]
+    for text in user_inputs:
+        words += [text, *(part for part in re.split(r"[\W_]+", text) if len(part) > 2)]
+    return zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=words)["score"] < MIN_PASSWORD_SCORE
 
 
 def get_by_email(session: Session, email: str) -> User | None:
@@ -59,6 +84,8 @@ def create_user(
         raise AccountError("En kontaktperson måste kopplas till minst en organisation (--org).")
     if data.role != Role.contact and orgs:
         raise AccountError("Bara kontaktpersoner kopplas till organisationer.")
+    if password_is_guessable(data.password, user_inputs=(email, data.name)):
+        raise AccountError("Lösenordet är för lätt att gissa. Välj ett längre, gärna några ord som inte hör ihop.")
     user = User(email=email, name=data.name, role=data.role, password_hash=hash_password(data.password))
     session.add(user)
     session.flush()
@@ -90,9 +117,13 @@ INVITATION_MAX_AGE = 7 * 24 * 3600
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
-    """Return the active user with these credentials, recording the login."""
+    """Return the active user with these credentials, recording the login.
+
+    Exactly one hash is checked whoever the email belongs to, so the time taken does not tell.
+    """
     user = get_by_email(session, email)
-    if user is None or not user.active or not verify_password(user, password):
+    usable = user is not None and user.active
+    if not _verify(user.password_hash if usable else "", password):
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -119,8 +150,14 @@ def user_for_invitation(session: Session, token: str, secret_key: str) -> User |
 
 
 def set_password(session: Session, *, user: User, password: str, actor: Any) -> None:
+    """Set a new password (invitation, reset or change); every session of the user ends."""
+    if not 10 <= len(password) <= 200:
+        raise AccountError(_("Lösenordet ska ha 10–200 tecken."))
+    if password_is_guessable(password, user_inputs=(user.email, user.name)):
+        raise AccountError(_("Lösenordet är för lätt att gissa. Välj ett längre, gärna några ord som inte hör ihop."))
     user.password_hash = hash_password(password)
     session.add(user)
+    sessions.end_all(session, user_id=user.id, reason=sessions.EndReason.password, now=utcnow())
     audit.record(session, actor=actor, action="user.password_set", entity=user)
 
 
@@ -160,6 +197,9 @@ def update_user(
     old, new = audit.diff(before, after)
     if new:
         audit.record(session, actor=actor, action="user.updated", entity=user, before=old, after=new)
+    if new.keys() & {"role", "organisations", "active"}:
+        # What a session may do was decided at login: start again with the new access.
+        sessions.end_all(session, user_id=user.id, reason=sessions.EndReason.access, now=utcnow())
 
 
 def _set_organisations(session: Session, user: User, org_ids: list[int]) -> None:

@@ -1,28 +1,26 @@
-"""Logging in and out, accepting invitations, and the admin's user pages."""
+"""Logging in and out, one's own account page, accepting invitations, and the admin's user pages."""
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user
 from sqlmodel import select
 from wtforms.fields.choices import SelectChoice
 
-from tracker.accounts import service
+from tracker.accounts import service, sessions, throttle
 from tracker.accounts.access import ADMINS, ALL_ROLES, PUBLIC, allow
-from tracker.accounts.forms import LoginForm, SetPasswordForm, UserForm
+from tracker.accounts.forms import ChangePasswordForm, LoginForm, SetPasswordForm, UserForm
+from tracker.accounts.login import client_address, end_session, start_session
 from tracker.accounts.models import Role, User
+from tracker.clock import utcnow
 from tracker.db import get_session
-from tracker.extensions import limiter
 from tracker.organisations.models import Organisation
 
 bp = Blueprint("accounts", __name__)
-
-
-def _failed_login(response) -> bool:
-    """Count only failed attempts against the login limit."""
-    return response.status_code == 200 and request.method == "POST"
 
 
 # Where each role starts after logging in (when no page was asked for).
@@ -35,9 +33,9 @@ LANDING = {
 
 
 def safe_next(target: str | None) -> str:
-    """A local path to continue to; never another site (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
-            and not urlsplit(target).netloc:
+    """A local path to continue to; never another site (no open redirect), never a broken header."""
+    if target and target.isprintable() and target.startswith("/") and not target.startswith("//") \
+            and "\\" not in target and not urlsplit(target).netloc:
         return target
     endpoint = LANDING.get(current_user.role) if current_user.is_authenticated else None
     if endpoint and endpoint in current_app.view_functions:
@@ -47,31 +45,99 @@ def safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @allow(PUBLIC)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"], deduct_when=_failed_login)
 def login():
-    """Log in with e-mail and password."""
+    """Log in with e-mail and password (throttled per account and per address)."""
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
-    error = None
-    if form.validate_on_submit():
-        session = get_session()
-        user = service.authenticate(session, email=form.email.data, password=form.password.data)
-        if user is not None:
-            session.commit()
-            login_user(user)
-            return redirect(safe_next(request.args.get("next")), code=303)
-        error = _("Fel e-post eller lösenord, eller så är kontot inaktiverat.")
-    return render_template("accounts/login.html", form=form, error=error)
+    if not form.validate_on_submit():
+        return render_template("accounts/login.html", form=form, error=None)
+    session, now, config = get_session(), utcnow(), current_app.config
+    attempt = {"email": form.email.data, "address": client_address(), "now": now, "config": config}
+    refusal = throttle.refusal(session, **attempt)
+    if refusal is not None:
+        return (render_template("accounts/login.html", form=form, error=_refusal_message(refusal)), 429,
+                {"Retry-After": str(refusal.retry_after)})
+    user = service.authenticate(session, email=form.email.data, password=form.password.data)
+    throttle.record(session, **attempt, succeeded=user is not None)
+    if user is not None:
+        start_session(session, user)
+    session.commit()
+    if user is not None:
+        return redirect(safe_next(request.args.get("next")), code=303)
+    return render_template("accounts/login.html", form=form,
+                           error=_("Fel e-post eller lösenord, eller så är kontot inaktiverat."))
+
+
+def _refusal_message(refusal: throttle.Refusal) -> str:
+    wait = ngettext("%(num)d minut", "%(num)d minuter", math.ceil(refusal.retry_after / 60))
+    if refusal.scope == "account":
+        return _("För många misslyckade inloggningar på det här kontot. Försök igen om %(wait)s.", wait=wait)
+    return _("För många misslyckade inloggningar från din adress. Försök igen om %(wait)s.", wait=wait)
 
 
 @bp.post("/logout")
 @allow(ALL_ROLES)
 def logout():
-    """Log out."""
-    logout_user()
+    """Log out (this device)."""
+    session = get_session()
+    end_session(session)
+    session.commit()
     flash(_("Du är utloggad."))
     return redirect(url_for("accounts.login"), code=303)
+
+
+@bp.get("/konto")
+@allow(ALL_ROLES)
+def account():
+    """Show one's own account: the password form and the devices logged in."""
+    return _account_page(ChangePasswordForm(formdata=None))
+
+
+@bp.post("/konto/losenord")
+@allow(ALL_ROLES)
+def change_password():
+    """Change one's own password; every other device is logged out."""
+    session, user = get_session(), current_user._get_current_object()
+    form = ChangePasswordForm(user_inputs=(user.email, user.name))
+    if not form.validate():
+        return _account_page(form), 422
+    attempt = {"email": user.email, "address": client_address(), "now": utcnow(), "config": current_app.config}
+    refusal = throttle.refusal(session, **attempt)
+    if refusal is not None:
+        form.current.errors.append(_refusal_message(refusal))
+        return _account_page(form), 429, {"Retry-After": str(refusal.retry_after)}
+    if not service.verify_password(user, form.current.data):
+        throttle.record(session, **attempt, succeeded=False)
+        session.commit()
+        form.current.errors.append(_("Lösenordet stämmer inte."))
+        return _account_page(form), 422
+    try:
+        service.set_password(session, user=user, password=form.password.data, actor=user)
+    except service.AccountError as exc:
+        form.password.errors.append(str(exc))
+        return _account_page(form), 422
+    start_session(session, user)  # set_password ended every session, this one too: go on in a new one
+    session.commit()
+    flash(_("Lösenordet är bytt. Du är utloggad på alla andra enheter."))
+    return redirect(url_for("accounts.account"), code=303)
+
+
+@bp.post("/konto/logga-ut-overallt")
+@allow(ALL_ROLES)
+def end_all_sessions():
+    """Log out on every device, this one included."""
+    session = get_session()
+    sessions.end_all(session, user_id=current_user.id, reason=sessions.EndReason.everywhere, now=utcnow())
+    end_session(session)
+    session.commit()
+    flash(_("Du är utloggad på alla enheter."))
+    return redirect(url_for("accounts.login"), code=303)
+
+
+def _account_page(form: ChangePasswordForm):
+    devices = sessions.count_live(get_session(), user_id=current_user.id, now=utcnow(), config=current_app.config)
+    return render_template("accounts/account.html", form=form, devices=devices)
 
 
 @bp.route("/inbjudan/<token>", methods=["GET", "POST"])
@@ -82,12 +148,16 @@ def accept_invitation(token: str):
     user = service.user_for_invitation(session, token, current_app.config["SECRET_KEY"])
     if user is None:
         return render_template("accounts/invitation_invalid.html"), 410
-    form = SetPasswordForm()
+    form = SetPasswordForm(user_inputs=(user.email, user.name))
     if form.validate_on_submit():
-        service.set_password(session, user=user, password=form.password.data, actor=user)
-        session.commit()
-        flash(_("Lösenordet är sparat. Logga in med din e-post och ditt nya lösenord."))
-        return redirect(url_for("accounts.login"), code=303)
+        try:
+            service.set_password(session, user=user, password=form.password.data, actor=user)
+        except service.AccountError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            session.commit()
+            flash(_("Lösenordet är sparat. Logga in med din e-post och ditt nya lösenord."))
+            return redirect(url_for("accounts.login"), code=303)
     return render_template("accounts/invitation.html", form=form, user=user), 422 if form.errors else 200
 
 
@@ -164,5 +234,6 @@ def new_invitation(user_id: int):
 
 
 def _invitation_url(user: User) -> str:
+    """The link from the configured address (`TRACKER_BASE_URL`): a forged Host header must not make it point elsewhere."""
     token = service.invitation_token(user, current_app.config["SECRET_KEY"])
-    return url_for("accounts.accept_invitation", token=token, _external=True)
+    return current_app.config["BASE_URL"] + url_for("accounts.accept_invitation", token=token)

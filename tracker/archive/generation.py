@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
 import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
 
+from flask import current_app, has_app_context
 from sqlmodel import Session, and_, or_, select
 
 from tracker.archive import service as archive
@@ -104,15 +106,23 @@ def render(session: Session, subject: Subject) -> Rendered:
     period = session.get(ReportingPeriod, subject.period_id)
     if subject.kind == DocumentKind.scorecard:
         data = scorecards.build_scorecard(session, organisation=session.get(Organisation, subject.organisation_id),
-                                          period=period, program_id=subject.program_id)
+                                          period=period, program_id=subject.program_id,
+                                          mask_threshold=mask_threshold())
         pdf = scorecard_pdf.render_scorecard(data, generated_at=utcnow())
     else:
         data = reports.build_programme_report(session, program=session.get(Program, subject.program_id),
                                               first=session.get(ReportingPeriod, subject.first_period_id),
-                                              last=period)
+                                              last=period, mask_threshold=mask_threshold())
         pdf = report_pdf.render_programme_report(data, generated_at=utcnow())
     return Rendered(pdf=pdf, page_count=len(_PAGE.findall(pdf)), data_version=fingerprint(data),
                     data_as_of=data.data_as_of)
+
+
+def mask_threshold() -> int:
+    """The installation's masking threshold, as the pages use it (worker processes have no app context)."""
+    if has_app_context():
+        return current_app.config["EFFECT_GOAL_MASK_THRESHOLD"]
+    return int(os.environ.get("TRACKER_EFFECT_GOAL_MASK_THRESHOLD", "5"))
 
 
 def fingerprint(data) -> str:

@@ -71,7 +71,7 @@ def resolve_annual(session: Session, *, program_slug: str | None, year: str | No
     from tracker.reports import service as reports
 
     program = _program(session, program_slug)
-    if not (year or "").isdigit():
+    if not ((year or "").isascii() and (year or "").isdigit() and len(year) <= 4):
         raise RequestProblem(_("Välj ett år i listan."), "year")
     try:
         _first, last = reports.annual_range(session, program, int(year))

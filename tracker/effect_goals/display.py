@@ -1,8 +1,8 @@
-"""Effect-goal figures as text, masked as `masking` decides for who is looking; shared by the pages and the PDFs.
+"""Effect-goal figures as text, shown as `masking` decided for who is looking; shared by the pages and the PDFs.
 
-`threshold` None means the viewer may see exact figures (a coordinator, or an
-organisation's own contact for its own row). `gettext` is the page's translation;
-the PDFs pass nothing and get the Swedish msgids.
+Each text takes the result's `masking.FiguresShown` (how its figures reach the viewer; `masking.EXACT` for
+a coordinator) and the `threshold` a small figure is said to be under. Nothing here decides what to mask.
+`gettext` is the page's translation; the PDFs pass nothing and get the Swedish msgids.
 """
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
 
-from tracker.effect_goals import masking
-from tracker.effect_goals.masking import FEWER_THAN, count_hidden, share_hidden
+from tracker.effect_goals.masking import EXACT, FEWER_THAN, WITHHELD_WHOLE, FiguresShown, Shown
 from tracker.effect_goals.models import TARGET_TYPE_LABELS, EffectGoal, TargetType
 from tracker.effect_goals.rollup import ASSESSMENT_LABELS, ASSESSMENT_SYMBOLS, Assessment, Result
 from tracker.effect_goals.service import EffectGoalResults
@@ -25,10 +24,11 @@ def swedish(message: str, **values) -> str:
     return message % values if values else message
 
 
-def count_text(value: int | None, threshold: int | None, gettext: Callable = swedish) -> str:
-    if value is None:
+def count_text(value: int | None, threshold: int | None, gettext: Callable = swedish, *, shown: Shown) -> str:
+    """A count as `masking` decided the viewer sees it: exact, "färre än 5", or "–" withheld (or unknown)."""
+    if value is None or shown == Shown.withheld:
         return "–"
-    if count_hidden(value, threshold):
+    if shown == Shown.fewer:
         return gettext(FEWER_THAN, threshold=threshold)
     return f"{value:,}".replace(",", "\u00a0")
 
@@ -41,36 +41,33 @@ def percent_text(value: Fraction | None, *, signed: bool = False) -> str:
     return f"{text}\u00a0%"
 
 
-def value_text(goal: EffectGoal, result: Result, threshold: int | None, gettext: Callable = swedish) -> str:
+def value_text(goal: EffectGoal, result: Result, shown: FiguresShown, gettext: Callable = swedish) -> str:
     """The result's share or change, or why it is not shown."""
     if result.value is None:
         return gettext(result.reason) if result.reason else "–"
-    if masking.hidden(goal, result, threshold):
+    if not shown.whole:
         return gettext(MASKED_SHARE)
     return percent_text(result.value, signed=goal.target_type == TargetType.change_at_least)
 
 
-def parts_text(goal: EffectGoal, result: Result, threshold: int | None, gettext: Callable = swedish) -> str:
-    """"45 av 52", or a change's "60 mot 48 (basår 2024)"."""
+def parts_text(goal: EffectGoal, result: Result, shown: FiguresShown, threshold: int | None,
+               gettext: Callable = swedish) -> str:
+    """"45 av 52", or a change's "60 mot 48 (basår 2024)"; a withheld share says only that its base is small."""
     if result.numerator is None:
         return "–"
+    count = partial(count_text, threshold=threshold, gettext=gettext)
     if goal.target_type == TargetType.change_at_least:
         if result.baseline is None:
-            return count_text(result.numerator, threshold, gettext)
-        return gettext("%(value)s mot %(baseline)s (basår %(year)s)", value=count_text(result.numerator, threshold,
-                       gettext), baseline=count_text(result.baseline, threshold, gettext), year=goal.baseline_year)
-    if share_hidden(result.numerator, result.denominator, threshold) and not count_hidden(result.numerator, threshold) \
-            and not count_hidden(result.denominator, threshold):
-        return gettext(MASKED_SHARE)  # "38 av 40" would tell that 2 did not
-    return gettext("%(numerator)s av %(denominator)s", numerator=count_text(result.numerator, threshold, gettext),
-                   denominator=count_text(result.denominator, threshold, gettext))
-
-
-def withheld_parts_text(result: Result, threshold: int | None, gettext: Callable = swedish) -> str:
-    """The parts of a withheld result: "38 av 40" would tell the 2 that withholding the share hides, so only a
-    small base is said to be small."""
-    base = result.numerator if result.denominator is None else result.denominator
-    return count_text(base, threshold, gettext) if count_hidden(base, threshold) else "–"
+            return count(result.numerator, shown=shown.numerator)
+        if shown.numerator == shown.baseline == Shown.withheld:
+            return "–"
+        return gettext("%(value)s mot %(baseline)s (basår %(year)s)", value=count(result.numerator,
+                       shown=shown.numerator), baseline=count(result.baseline, shown=shown.baseline),
+                       year=goal.baseline_year)
+    if not shown.whole:  # the numerator is no more than a small base; a large base would tell the difference
+        return count(result.denominator, shown=shown.denominator) if shown.denominator == Shown.fewer else "–"
+    return gettext("%(numerator)s av %(denominator)s", numerator=count(result.numerator, shown=Shown.exact),
+                   denominator=count(result.denominator, shown=Shown.exact))
 
 
 def target_text(goal: EffectGoal, gettext: Callable = swedish) -> str:
@@ -126,25 +123,28 @@ class ResultsTable:
 
 def results_table(goal: EffectGoalResults, threshold: int | None, gettext: Callable = swedish, *,
                   city: bool = False) -> ResultsTable:
-    """The goal's target and a row per year, masked for `threshold`."""
-    rows = [year_row(goal, result, threshold, gettext, city=city) for result in goal.results]
+    """The goal's target and a row per year: exact (`threshold` None), else as the goal's `shown` says."""
+    shown = [EXACT] * len(goal.results) if threshold is None else list(goal.shown)
+    shown += [WITHHELD_WHOLE] * (len(goal.results) - len(shown))  # never decided: nothing shown
+    rows = [year_row(goal, result, figures, threshold, gettext, city=city)
+            for result, figures in zip(goal.results, shown, strict=False)]
     return ResultsTable(goal, target_text(goal, gettext), city, rows)
 
 
-def year_row(goal: EffectGoalResults, result: Result, threshold: int | None, gettext: Callable = swedish, *,
-             city: bool = False) -> YearRow:
+def year_row(goal: EffectGoalResults, result: Result, shown: FiguresShown, threshold: int | None,
+             gettext: Callable = swedish, *, city: bool = False) -> YearRow:
     """A year's texts; a withheld result shows neither its parts (beyond a small base) nor its assessment."""
     row = partial(YearRow, result.year, coverage=coverage_text(result, gettext) if city else "",
                   assessment=result.assessment, assessment_label=assessment_text(result, gettext))
     if goal.is_baseline(result):
-        withheld = masking.baseline_withheld(goal, result, threshold)
-        return row(value=gettext("Basår"), parts="–" if withheld else count_text(result.numerator, threshold, gettext),
-                   baseline=True)
-    if masking.result_withheld(goal, result, threshold):
-        return row(value=gettext(MASKED_SHARE), parts=withheld_parts_text(result, threshold, gettext), withheld=True)
+        return row(value=gettext("Basår"), parts=count_text(result.numerator, threshold, gettext,
+                                                            shown=shown.numerator), baseline=True)
+    parts = parts_text(goal, result, shown, threshold, gettext)
+    if result.value is not None and not shown.whole:
+        return row(value=gettext(MASKED_SHARE), parts=parts, withheld=True)
     value = (gettext("Ej rapporterad") if not city and result.numerator is None
-             else value_text(goal, result, threshold, gettext))
-    return row(value=value, parts=parts_text(goal, result, threshold, gettext), percent=result.percent)
+             else value_text(goal, result, shown, gettext))
+    return row(value=value, parts=parts, percent=result.percent)
 
 
 def results_tables(goals: list[EffectGoalResults], threshold: int | None, gettext: Callable = swedish, *,
@@ -164,5 +164,9 @@ def method_lines(threshold: int | None) -> list[str]:
         lines.append("Filen har exakta siffror: den får inte lämna samordnarna (eller organisationen själv).")
     else:
         lines.append(f"Antal från 1 till {threshold - 1} visas som \"färre än {threshold}\", och en andel visas "
-                     "inte (\"dolt\") när en del av den eller skillnaden mellan delarna är så liten.")
+                     "inte (\"dolt\") när en del av den eller skillnaden mellan delarna är så liten; är nämnaren "
+                     f"så liten står den som \"färre än {threshold}\".")
+        lines.append("Ett dolt tal ska inte heller gå att räkna fram ur stadens resultat: då är fler organisationers "
+                     "siffror för året \"dolt\" (minst två i varje summa, tillsammans inget litet tal), eller så "
+                     "visas inte stadens resultat för året. Filen visar samma siffror som webbsidorna och PDF:erna.")
     return lines

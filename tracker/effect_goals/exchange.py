@@ -20,8 +20,7 @@ from tracker import clock
 from tracker.accounts.models import Role
 from tracker.accounts.service import organisation_ids as organisation_ids_of
 from tracker.audit import service as audit
-from tracker.effect_goals import editing
-from tracker.effect_goals.masking import export_figures
+from tracker.effect_goals import editing, masking, service
 from tracker.effect_goals.models import EffectGoal, EffectGoalOrganisation, Measurement, MeasurementContent
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Program
@@ -62,14 +61,13 @@ class _Row:
     version: int | None = None  # the figures' version when the file was checked
 
 
-def export_table(session: Session, *, year: int | None, threshold: int | None,
-                 organisation_ids: set[int] | None = None, withheld: set[tuple[int, int, int]] = frozenset()
-                 ) -> list[list]:
+def export_table(session: Session, *, year: int | None, threshold: int | None = None,
+                 organisation_ids: set[int] | None = None) -> list[list]:
     """Header and a row for every responsible organisation × active goal × year, empty where figures are missing.
 
-    `year` None: every year of each goal's programme up to this year. With a `threshold`, figures are masked
-    (`masking.export_figures`: a file that cannot be imported); `withheld` names the (goal id, organisation id,
-    year) withheld beyond that (`masking.withheld_in_export`). `organisation_ids` limits the organisations.
+    `year` None: every year of each goal's programme up to this year. With a `threshold`, the figures are
+    those a reader sees (`masking.disclose`, as on the pages and in the PDFs): a file that cannot be imported.
+    `organisation_ids` limits the organisations.
     """
     goals = session.exec(select(EffectGoal, Program).join(Program).where(col(EffectGoal.active))
                          .order_by(Program.id, EffectGoal.position, EffectGoal.code)).all()
@@ -81,22 +79,32 @@ def export_table(session: Session, *, year: int | None, threshold: int | None,
     query = select(Measurement).where(col(Measurement.effect_goal_id).in_([goal.id for goal, _p in goals]))
     measurements = {(m.effect_goal_id, m.organisation_id, m.year): m
                     for m in session.exec(query if year is None else query.where(Measurement.year == year))}
+    disclosures = _reader_disclosures(session, threshold)
     rows: list[list] = [list(HEADERS)]
     for goal, program in goals:
         if year is None:
             years = range(program.start_year, min(program.end_year, clock.today().year) + 1)
         else:
             years = [year] if program.start_year <= year <= program.end_year else []
+        disclosure = disclosures.get(goal.id, masking.Disclosure(threshold))  # never decided: withheld
         for organisation in responsible.get(goal.id, []):
             for each_year in years:
                 found = measurements.get((goal.id, organisation.id, each_year))
                 if found is None and not organisation.active:
                     continue  # nothing to fill in for an organisation that no longer reports
-                figures = export_figures(goal, found, threshold,
-                                         withheld=(goal.id, organisation.id, each_year) in withheld)
+                figures = masking.export_figures(found, disclosure.figures(organisation.id, each_year), threshold)
                 rows.append([goal.code, goal.wording, organisation.slug, organisation.name, each_year, *figures,
                              found and found.source, found and found.note])
     return rows
+
+
+def _reader_disclosures(session: Session, threshold: int | None) -> dict[int, masking.Disclosure]:
+    """How a reader sees each active goal's figures (none needed for exact figures)."""
+    if threshold is None:
+        return {}
+    reader = masking.Viewer(threshold)
+    results = service.goal_results(session, service.list_goals(session), today=clock.today())
+    return {r.goal.id: masking.disclose(r, reader) for r in results}
 
 
 def to_xlsx(rows: list[list], *, method: list[str] = ()) -> bytes:

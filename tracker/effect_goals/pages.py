@@ -1,10 +1,11 @@
 """What the effect-goal pages show: results masked for the viewer, trends and charts.
 
-Masking is decided in Python (`masking`), once per figure: the templates only get
-texts and bar sizes that are already safe for the viewer, so a masked figure
-cannot reach the HTML (not as text, not as an attribute, not as a bar's
-height, not through a chart scale or a trend computed from it), nor come back
-by subtraction from the city's total (`masking.withheld_organisations`).
+Masking is decided in Python (`masking.disclose`), once per viewer and figure: the
+templates only get texts and bar sizes that are already safe for the viewer, so a
+masked figure cannot reach the HTML (not as text, not as an attribute, not as a
+bar's height, not through a chart scale or a trend computed from it), nor come
+back by subtraction from the city's total. The exports and the PDFs ask the same
+decision.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from math import ceil, floor
 from flask_babel import gettext as _
 
 from tracker.effect_goals import display, masking
-from tracker.effect_goals.masking import Viewer
+from tracker.effect_goals.masking import FiguresShown, Viewer
 from tracker.effect_goals.models import EffectGoal, TargetType
 from tracker.effect_goals.rollup import ASSESSMENT_SYMBOLS, Result
 from tracker.effect_goals.service import GoalResults
@@ -45,21 +46,19 @@ class Cell:
         return ASSESSMENT_SYMBOLS.get(self.assessment, "–")
 
 
-def cell(goal: EffectGoal, result: Result, *, hidden: bool, threshold: int | None, organisation: bool = False
-         ) -> Cell:
-    """A result as text; `hidden` withholds it whole (see `masking.withheld_organisations` and `city_withheld`)."""
-    if hidden:
-        # The parts and the assessment would tell what the withheld share hides (38 of 40 says "2 did not").
-        masked = _(display.MASKED_SHARE)
-        return Cell(result.year, masked, display.withheld_parts_text(result, threshold, _), "masked", masked,
-                    display.coverage_text(result, _), None)
+def cell(goal: EffectGoal, result: Result, shown: FiguresShown, threshold: int | None, *,
+         organisation: bool = False) -> Cell:
+    """A result as text, as `shown` (the viewer's `masking.Disclosure`) says its figures reach the viewer."""
     if organisation and result.numerator is None:
         return Cell(result.year, _("ej rapporterat"), "–", result.assessment.value,
                     display.assessment_text(result, _), "", None)
-    # Nothing here is masked any more: exact texts are safe to make.
-    return Cell(result.year, display.value_text(goal, result, None, _), display.parts_text(goal, result, None, _),
-                result.assessment.value, display.assessment_text(result, _), display.coverage_text(result, _),
-                result.percent)
+    parts = display.parts_text(goal, result, shown, threshold, _)
+    if result.value is not None and not shown.whole:
+        # The share, its assessment and its bar would tell what the withheld figures hide.
+        masked = _(display.MASKED_SHARE)
+        return Cell(result.year, masked, parts, "masked", masked, display.coverage_text(result, _), None)
+    return Cell(result.year, display.value_text(goal, result, shown, _), parts, result.assessment.value,
+                display.assessment_text(result, _), display.coverage_text(result, _), result.percent)
 
 
 @dataclass(frozen=True)
@@ -177,11 +176,11 @@ class GoalView:
 
 
 def goal_view(results: GoalResults, viewer: Viewer) -> GoalView:
-    goal, years = results.goal, results.years
-    hidden_years = {year for year in years if masking.city_withheld(results, year, viewer)}
-    city = [cell(goal, results.city[year], hidden=year in hidden_years, threshold=viewer.city) for year in years]
-    held = {year: masking.withheld_organisations(results, year, viewer) for year in years}
-    rows = [(row.organisation, [cell(goal, row.results[year], hidden=row.organisation.id in held[year],
-                                     threshold=viewer.of(row.organisation.id), organisation=True) for year in years])
+    goal, years, threshold = results.goal, results.years, viewer.threshold
+    disclosure = masking.disclose(results, viewer)
+    city = [cell(goal, results.city[year], disclosure.city(year), threshold) for year in years]
+    hidden_years = {year for year in years if not disclosure.city(year).whole}
+    rows = [(row.organisation, [cell(goal, row.results[year], disclosure.organisation(row.organisation.id, year),
+                                     threshold, organisation=True) for year in years])
             for row in results.organisations]
     return GoalView(results, city, trend(goal, results.city, hidden_years), chart(goal, city), rows)

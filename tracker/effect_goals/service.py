@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
@@ -16,12 +17,15 @@ from tracker.effect_goals.rollup import Figures, GoalTarget, Result, result
 from tracker.organisations.models import Organisation
 from tracker.programs.models import Program
 
+if TYPE_CHECKING:
+    from tracker.effect_goals.masking import FiguresShown
+
 
 @dataclass
 class OrganisationRow:
     organisation: Organisation
     results: dict[int, Result]  # year → the organisation's own result
-    figures: dict[int, Measurement] = field(default_factory=dict)  # year → its measurement (exact)
+    figures: dict[int, Measurement] = field(default_factory=dict)  # year → its measurement (exact): what masks
 
 
 @dataclass
@@ -41,9 +45,10 @@ class GoalResults:
 class EffectGoalResults:
     """An effect goal with one set of its results per year, as the styrkort and the programme report carry it.
 
-    Exact: whoever shows them masks them (`masking`, `display.results_table`). Shaped like an `EffectGoal`
-    where `display` reads one (target type, value and baseline year). The styrkort holds the organisation's
-    own results, the programme report the city's.
+    Exact, with how a masked view shows each result (`shown`, decided by `masking.disclose` for a reader
+    and aligned with `results`): whoever shows them masks them by it (`display.results_table`). Shaped like
+    an `EffectGoal` where `display` reads one (target type, value and baseline year). The styrkort holds the
+    organisation's own results, the programme report the city's.
     """
 
     program_name: str
@@ -56,18 +61,16 @@ class EffectGoalResults:
     denominator_label: str | None
     data_source: str | None
     results: tuple[Result, ...]  # oldest year first
-    # Years a masked view withholds whole although their figures are not small themselves: the city's
-    # total minus the other organisations' figures would give a masked organisation's back (`masking`).
-    withheld_years: tuple[int, ...] = ()
+    shown: tuple[FiguresShown, ...] = ()  # a masked view's figures for each result; none: all withheld
 
     @classmethod
     def of(cls, goal: EffectGoal, program_name: str, results: list[Result], *,
-           withheld_years: list[int] = ()) -> EffectGoalResults:
+           shown: list[FiguresShown] = ()) -> EffectGoalResults:
         return cls(program_name=program_name, code=goal.code, wording=goal.wording,
                    target_type=TargetType(goal.target_type), target_value=goal.target_value,
                    baseline_year=goal.baseline_year, numerator_label=goal.numerator_label,
                    denominator_label=goal.denominator_label, data_source=goal.data_source, results=tuple(results),
-                   withheld_years=tuple(withheld_years))
+                   shown=tuple(shown))
 
     def is_baseline(self, result: Result) -> bool:
         """A change target's baseline year: compared with itself it is the starting count, not a result."""

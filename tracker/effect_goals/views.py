@@ -257,11 +257,9 @@ def _export(kind: str):
         abort(400)
     exact = current_user.role == Role.contact or viewer.city is None
     if current_user.role == Role.contact:  # their own organisations' rows, exact, as on their input pages
-        rows = exchange.export_table(session, year=year, threshold=None, organisation_ids=set(viewer.own))
-    else:
-        results = [] if exact else service.goal_results(session, service.list_goals(session), today=clock.today())
-        rows = exchange.export_table(session, year=year, threshold=viewer.city,
-                                     withheld=masking.withheld_in_export(results, viewer))
+        rows = exchange.export_table(session, year=year, organisation_ids=set(viewer.own))
+    else:  # a coordinator's exact; a reader's as the pages show them (`masking.disclose`)
+        rows = exchange.export_table(session, year=year, threshold=viewer.city)
     data = (exchange.to_xlsx(rows, method=display.method_lines(None if exact else viewer.city)) if kind == "xlsx"
             else exchange.to_csv(rows))
     return Response(data, content_type=EXPORT_TYPES[kind], headers={

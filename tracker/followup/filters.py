@@ -14,6 +14,11 @@ CHECKED = {"1", "on", "true", "ja", "yes"}
 TEXT_LIMIT = 200
 
 
+def whole_number(text: str) -> int | None:
+    """ASCII digits of a number an integer column holds, else None ("²" is a digit to isdigit, not to int)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which commitments the overview shows; every field has a query argument of the same meaning."""
@@ -31,7 +36,7 @@ class Filters:
         goal = (args.get("goal") or "").strip()
         status = (args.get("status") or "").strip()
         return cls(
-            goal=int(goal) if goal.isdigit() else None,
+            goal=whole_number(goal),
             organisation=(args.get("organisation") or "").strip() or None,
             status=status if status in STATUS_CHOICES else None,
             support=(args.get("support") or "").lower() in CHECKED,

@@ -1,6 +1,7 @@
 """A commitment's history: every saved report version across tertials, what changed, and what happened to it.
 
-At most seven queries however long the history is.
+At most seven queries however long the history is. Drafts are the organisation's and the coordinators': for
+anyone else the history, like the overview, shows only what was submitted.
 """
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ class HistoryEvent:
     changes: list[Change] = field(default_factory=list)
     compared_with: ReportingPeriod | None = None  # the first version of a tertial is compared with the one before
     text: str | None = None
+    first: bool = False  # the first version of its tertial that the viewer sees
 
 
 @dataclass
@@ -102,9 +104,13 @@ def _changes(before: StatusReportContent | None, after: StatusReportVersion, *, 
             for name in names if getattr(before, name, None) != getattr(after, name)]
 
 
-def commitment_history(session: Session, commitment: Commitment) -> CommitmentHistory:
+def commitment_history(session: Session, commitment: Commitment, *, with_drafts: bool) -> CommitmentHistory:
     """Every saved version across tertials, what changed between them, the assignment events and the
-    reopenings for the organisation, oldest first (at most seven queries)."""
+    reopenings for the organisation, oldest first (at most seven queries).
+
+    Without drafts: no draft version, no tertial with only a draft, and a submission is compared with the
+    report submitted before it, never with a draft.
+    """
     activity, goal, program, organisation = session.exec(
         select(Activity, Goal, Program, Organisation).join(Goal, Activity.goal_id == Goal.id)
         .join(Program, Goal.program_id == Program.id).join(Organisation, Organisation.id == commitment.organisation_id)
@@ -127,7 +133,7 @@ def commitment_history(session: Session, commitment: Commitment) -> CommitmentHi
     names = user_names(session, [v.saved_by_id for vs in versions.values() for v in vs]
                        + [a.actor_id for a in audits]
                        + [r.reopened_by_id for r, _p in reopenings] + [r.closed_by_id for r, _p in reopenings])
-    tertials, events = _report_events(reports, versions, names)
+    tertials, events = _report_events(reports, versions, names, with_drafts=with_drafts)
     events += _audit_events(audits, names) + _reopening_events(reopenings, organisation, names)
     events.sort(key=lambda e: (e.at, (e.period.year, e.period.number) if e.period else (0, 0),
                                e.version.version if e.version else 0))
@@ -135,18 +141,21 @@ def commitment_history(session: Session, commitment: Commitment) -> CommitmentHi
                              program=program, tertials=tertials, events=events)
 
 
-def _report_events(reports, versions: dict[int, list[StatusReportVersion]], names: dict[int, str]
-                   ) -> tuple[list[TertialSummary], list[HistoryEvent]]:
-    """Each tertial's summary and each saved version, with what changed since the version before it
-    (the first version of a tertial is compared with the last report before it)."""
+def _report_events(reports, versions: dict[int, list[StatusReportVersion]], names: dict[int, str], *,
+                   with_drafts: bool) -> tuple[list[TertialSummary], list[HistoryEvent]]:
+    """Each tertial's summary and each saved version shown, with what changed since the version shown before
+    it (the first version of a tertial is compared with the last report shown before it)."""
     events: list[HistoryEvent] = []
     tertials: list[TertialSummary] = []
-    before: tuple[ReportingPeriod, StatusReportContent] | None = None
+    before: tuple[ReportingPeriod, StatusReportContent] | None = None  # the last report shown
+    last: tuple[ReportingPeriod, StatusReportContent] | None = None  # the last report, shown or not
     for report, period in reports:
+        shown = [v for v in versions[report.id] if with_drafts or v.state == ReportState.submitted]
         previous_version = None
-        for version in versions[report.id]:
+        for version in shown:
             event = HistoryEvent(kind="version", at=version.saved_at, title=_version_title(version, previous_version),
-                                 who=names.get(version.saved_by_id), period=period, version=version)
+                                 who=names.get(version.saved_by_id), period=period, version=version,
+                                 first=previous_version is None)
             if previous_version is not None:
                 event.changes = _changes(previous_version, version, with_state=True)
             elif before is not None:
@@ -154,10 +163,13 @@ def _report_events(reports, versions: dict[int, list[StatusReportVersion]], name
                 event.changes = _changes(before[1], version, with_state=False)
             events.append(event)
             previous_version = version
-        earlier = before[1] if before and _follows(before[0], period) else None
+        # "Unchanged" follows the overview's rule, for every viewer: a copy of the tertial before, whatever its state.
+        earlier = last[1] if last and _follows(last[0], period) else None
         unchanged = report.state == ReportState.submitted and unchanged_from_previous(report, earlier)
-        tertials.append(TertialSummary(period, report, len(versions[report.id]), unchanged))
-        before = (period, report)
+        if shown:  # once submitted, a report stays submitted: a hidden report is a draft only
+            tertials.append(TertialSummary(period, report, len(shown), unchanged))
+            before = (period, report)
+        last = (period, report)
     return tertials, events
 
 

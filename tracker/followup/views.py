@@ -18,7 +18,7 @@ from tracker.extensions import htmx
 from tracker.followup import service
 from tracker.followup.compliance import COMPLIANCE_SORTS
 from tracker.followup.compliance import compliance as organisation_compliance
-from tracker.followup.filters import STATUS_CHOICES, Filters
+from tracker.followup.filters import STATUS_CHOICES, Filters, whole_number
 from tracker.followup.history import commitment_history, get_commitment
 from tracker.followup.overview import build_overview, get_activity
 
@@ -38,9 +38,9 @@ def overview():
     session = get_session()
     program, programs, period, periods = _choices()
     filters = Filters.from_args(request.args)
-    page = request.args.get("sida", "1")
+    page = whole_number(request.args.get("sida", "1")) or 1
     result = (build_overview(session, program=program, period=period, filters=filters,
-                             page=int(page) if page.isdigit() else 1, page_size=PAGE_SIZE, rows=False)
+                             page=page, page_size=PAGE_SIZE, rows=False)
               if program and period else None)
     return render_template("followup/overview.html", overview=result, programs=programs, periods=periods,
                            program=program, period=period, filters=result.filters if result else filters,
@@ -85,7 +85,10 @@ def history(commitment_id: int):
     session = get_session()
     commitment = get_commitment(session, commitment_id) or abort(404)
     check_org(get_session(), current_user, commitment.organisation_id)
-    return render_template("followup/history.html", history=commitment_history(session, commitment))
+    # A contact who gets this far reports for the organisation: its drafts are theirs.
+    with_drafts = _sees_drafts() or current_user.role == Role.contact
+    return render_template("followup/history.html",
+                           history=commitment_history(session, commitment, with_drafts=with_drafts))
 
 
 # Reading the request

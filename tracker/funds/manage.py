@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from tracker.accounts.access import COORDINATORS, allow
@@ -240,8 +241,10 @@ def _child(model, record_id: int, fund_year: FundYear):
 def _answer(fund_year: FundYear, section: str, write, message: str, *, key: str | None = None, values=None):
     """Commit the write and answer with the section (or a redirect); a refusal re-renders it with the problem."""
     session = get_session()
-    _result, refusal = commit_or_refuse(session, write, *REFUSALS)
+    _result, refusal = commit_or_refuse(session, write, *REFUSALS, IntegrityError)
     key = key or section
+    if isinstance(refusal, IntegrityError):  # two saves of the same version at once: the other was first
+        refusal = editing.FundsConflict(fund_year)
     if isinstance(refusal, editing.FundsConflict):
         session.refresh(fund_year)
         state = {key: {"conflict": True, "values": {}, "errors": {},

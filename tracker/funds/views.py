@@ -12,6 +12,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
+from sqlalchemy.exc import IntegrityError
 
 from tracker import clock
 from tracker.accounts.access import COORDINATORS, READERS, REPORTERS, allow, check_org
@@ -174,7 +175,9 @@ def _save_report(fund_year: FundYear, organisation, editor: pages.ReportEditor):
                                      expected_version=expected, submit=submit, actor=current_user)
 
     report, refusal = commit_or_refuse(session, write, editing.FundsError, editing.FundsConflict,
-                                       editing.NotAllowed, reporting.NotOpen)
+                                       editing.NotAllowed, reporting.NotOpen, IntegrityError)
+    if isinstance(refusal, IntegrityError):  # two saves read the same version: the other one was first
+        refusal = editing.FundsConflict(reporting.get_report(session, fund_year, organisation.id))
     if isinstance(refusal, editing.NotAllowed):
         abort(403)
     if isinstance(refusal, reporting.NotOpen):

@@ -36,7 +36,7 @@ def split_names(text: str | None) -> list[str]:
 
 def _goal_number(_form, number: Field) -> None:
     raw = (number.data or "").strip()
-    if raw and not (raw.isdigit() and 1 <= int(raw) <= 99):
+    if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 2 and 1 <= int(raw) <= 99):
         raise ValidationError(_("Skriv ett heltal från 1 till 99, eller lämna fältet tomt för en grupp utan nummer."))
 
 

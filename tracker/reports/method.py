@@ -66,9 +66,12 @@ EFFECT_GOALS = [
         "till %(largest)s som ”färre än %(threshold)s”, och en andel visas inte när dess täljare, nämnare eller "
         "skillnaden mellan dem är ett så litet antal (av 38 av 40 går det att räkna ut de 2 som inte "
         "omfattas). En ökning visas inte när årets eller basårets antal är så litet. Då visas inte heller om "
-        "målet är uppnått, eftersom också det säger något om andelen. Där en organisations siffror visas för "
-        "sig (i styrkortet) döljs fler organisationers siffror när stadens summa minus de andra organisationernas "
-        "annars skulle ge tillbaka ett dolt tal. Antalet 0 visas: det pekar inte ut någon. Gränsen %(threshold)s är en inställning i systemet. Rapporten som PDF visar alltid "
+        "målet är uppnått, eftersom också det säger något om andelen. Ett dolt tal ska inte heller gå att räkna "
+        "fram ur stadens resultat och de siffror som visas: i varje summa som stadens resultat bygger på "
+        "(täljarna och nämnarna var för sig) döljs därför minst två organisationers siffror, som tillsammans inte "
+        "är ett litet antal, och räcker inte det visas inte stadens resultat för året. Samma beslut gäller på "
+        "webbsidorna, i styrkorten, i rapporterna och i Excel- och CSV-filerna. Antalet 0 visas: det pekar inte "
+        "ut någon. Gränsen %(threshold)s är en inställning i systemet. Rapporten som PDF visar alltid "
         "siffrorna så; på webbsidan ser bara samordnare exakta siffror (i styrkortet också organisationens egna "
         "kontaktpersoner, för dess egna siffror).")),
 ]

@@ -16,6 +16,7 @@ from sqlmodel import Session, func, select
 
 from tracker.audit.models import AuditEvent
 from tracker.clock import utcnow
+from tracker.effect_goals import masking
 from tracker.effect_goals import service as effect_goals
 from tracker.effect_goals.masking import DEFAULT_THRESHOLD
 from tracker.effect_goals.service import EffectGoalResults
@@ -122,17 +123,24 @@ def build_programme_report(session: Session, *, program: Program, first: Reporti
         program_name=program.name, program_short_name=program.short_name, program_slug=program.slug,
         year=last.year if kind == ReportKind.annual else None, first=tertials[0], last=tertials[-1],
         tertials=tertials, data_as_of=data_as_of, **figures,
-        effect_goals=_effect_goals(session, program, first.year, last.year), mask_threshold=mask_threshold,
+        effect_goals=_effect_goals(session, program, first.year, last.year, mask_threshold),
+        mask_threshold=mask_threshold,
     )
 
 
-def _effect_goals(session: Session, program: Program, first_year: int, last_year: int) -> list[EffectGoalResults]:
-    """The city's result for each of the programme's effect goals in each year of the range (three queries)."""
+def _effect_goals(session: Session, program: Program, first_year: int, last_year: int, threshold: int
+                  ) -> list[EffectGoalResults]:
+    """The city's result for each of the programme's effect goals in each year of the range (three queries),
+    with how a reader sees each: the decision the effect-goal pages and exports make (`masking.disclose`)."""
     goals = effect_goals.list_goals(session, program_id=program.id)
     # The range's last year, not today: an archived report must not change with the date it is drawn.
     results = effect_goals.goal_results(session, goals, today=date(last_year, 12, 31))
-    return [EffectGoalResults.of(r.goal, r.program.name, [r.city[year] for year in r.years if year >= first_year])
-            for r in results]
+    reader, out = masking.Viewer(threshold), []
+    for r in results:
+        disclosure, years = masking.disclose(r, reader), [year for year in r.years if year >= first_year]
+        out.append(EffectGoalResults.of(r.goal, r.program.name, [r.city[year] for year in years],
+                                        shown=[disclosure.city(year) for year in years]))
+    return out
 
 
 @dataclass

@@ -52,7 +52,7 @@ def annual_chooser(program_slug: str):
     program = _program_or_404(program_slug)
     periods = service.program_tertials(get_session(), program)
     year = request.args.get("ar", "")
-    if not year.isdigit():
+    if not (year.isascii() and year.isdigit()):
         closed = service.default_midterm_period(periods)
         years = service.report_years(periods)
         year = str(closed.year if closed else years[-1]) if years else None

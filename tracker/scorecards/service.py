@@ -138,13 +138,14 @@ def _effect_goals(session: Session, organisation: Organisation, year: int, progr
     if not goals:
         return []
     everyone = _everyone(session, goals, date(year, 12, 31))
+    reader = masking.Viewer(threshold)
     out = []
     for results in everyone:
         [own] = [row for row in results.organisations if row.organisation.id == organisation.id]
-        # Masked as the effect-goal pages mask it for a reader: the city's total minus the other
-        # organisations' figures must not give a masked one back.
+        # Shown as the effect-goal pages and exports show it to a reader: one decision for every output.
+        disclosure = masking.disclose(results, reader)
         out.append(EffectGoalResults.of(results.goal, results.program.name, [own.results[y] for y in results.years],
-                                        withheld_years=masking.withheld_years(results, organisation.id, threshold)))
+                                        shown=[disclosure.organisation(organisation.id, y) for y in results.years]))
     return out
 
 
@@ -160,18 +161,23 @@ def _everyone(session: Session, goals: list[tuple[EffectGoal, Program]], today: 
         .where(EffectGoalOrganisation.effect_goal_id.in_([goal.id for goal, _program in goals]))
         .order_by(Organisation.name, Organisation.id)).all()
     responsible: dict[int, dict[int, Organisation]] = defaultdict(dict)
-    figures: dict[int, dict[int, dict[int, Figures]]] = defaultdict(lambda: defaultdict(dict))
+    measured: dict[int, dict[int, dict[int, Measurement]]] = defaultdict(lambda: defaultdict(dict))
     for goal_id, org, m in rows:
         responsible[goal_id][org.id] = org
         if m is not None:
-            figures[goal_id][m.year][org.id] = Figures(m.numerator, m.denominator)
+            measured[goal_id][org.id][m.year] = m
     out = []
     for goal, program in goals:
         years, target, orgs = effect_goals.follow_up_years(program, today), effect_goals.target_of(goal), \
             responsible[goal.id]
-        city = {y: result(target, y, figures[goal.id], set(orgs)) for y in years}
+        figures: dict[int, dict[int, Figures]] = defaultdict(dict)
+        for org_id, by_year in measured[goal.id].items():
+            for year, m in by_year.items():
+                figures[year][org_id] = Figures(m.numerator, m.denominator)
+        city = {y: result(target, y, figures, set(orgs)) for y in years}
         out.append(effect_goals.GoalResults(goal, program, years, city, [
-            effect_goals.OrganisationRow(o, {y: result(target, y, figures[goal.id], {o.id}) for y in years})
+            effect_goals.OrganisationRow(o, {y: result(target, y, figures, {o.id}) for y in years},
+                                         dict(measured[goal.id][o.id]))
             for o in orgs.values()]))
     return out
 
