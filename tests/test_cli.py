@@ -25,11 +25,12 @@ def test_every_command_has_help(runner, command):
 def test_seed_command_is_idempotent(runner, session):
     first = runner.invoke(args=["seed", "--dir", str(SEED_DIR)])
     assert first.exit_code == 0, first.output
-    assert "33 aktiviteter" in first.output and "224 åtaganden" in first.output
+    # Bilaga 1 (33 activities, 224 commitments) and Bryt upp (9, 26)
+    assert "42 aktiviteter" in first.output and "250 åtaganden" in first.output
     second = runner.invoke(args=["seed", "--dir", str(SEED_DIR)])
     assert second.exit_code == 0
     assert "inget nytt" in second.output
-    assert session.exec(select(func.count()).select_from(Activity)).one() == 33
+    assert session.exec(select(func.count()).select_from(Activity)).one() == 42
 
 
 def test_create_user_with_password_from_environment(runner, session, monkeypatch):

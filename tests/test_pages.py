@@ -41,15 +41,17 @@ def test_programme_page_shows_goals_activities_and_responsibility(client, seeded
 def test_organisation_page_lists_its_commitments(client, seeded):
     page = client.get("/organisation/farsta").get_data(as_text=True)
     assert "Farsta stadsdelsnämnd" in page
-    assert "(15 åtaganden)" in page
+    assert "(15 åtaganden)" in page and "(2 åtaganden)" in page  # Bilaga 1 and Bryt upp
     assert "Skapa och implementera rutin för att säkra skolgång för barn i skyddat boende" in page
     assert "Ta fram styrkort" not in page  # socialnämnden's, not Farsta's
-    assert "Senaste status" in page and page.count("Ej rapporterad") == 15  # the seeds have no reports
+    assert "Senaste status" in page and page.count("Ej rapporterad") == 17  # the seeds have no reports
 
 
 def test_organisation_without_commitments_says_so(client, seeded):
-    page = client.get("/organisation/shis-bostader").get_data(as_text=True)
-    assert "SHIS Bostäder har inga åtaganden." in page
+    # Every active organisation has a seeded commitment (SHIS Bostäder and Bostadsförmedlingen
+    # through Bryt upp); Älvsjö, merged into Hägersten-Älvsjö in 2020, has none.
+    page = client.get("/organisation/alvsjo").get_data(as_text=True)
+    assert "Älvsjö har inga åtaganden." in page
 
 
 def test_unknown_pages_are_404_in_swedish(client, seeded):

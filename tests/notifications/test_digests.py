@@ -20,9 +20,12 @@ DEVIATION = ReportStatus.deviation
 
 
 @pytest.fixture
-def week(session, make_activity, make_org, make_commitment, make_period, make_user):
+def week(session, make_activity, make_program, make_org, make_commitment, make_period, make_user):
     """Tertial 3 2026 is open (deadline 15 January); Tertial 2 is still open after its deadline."""
-    parenting, elderly = make_activity(title="Föräldraskapsstöd"), make_activity(title="Stöd & skydd <äldre>")
+    def running(n: int, title: str):  # an activity of a programme that runs in 2026 (2021–2026)
+        return make_activity(program=make_program(f"running-{n}", end_year=2026), title=title)
+
+    parenting, elderly = running(1, "Föräldraskapsstöd"), running(2, "Stöd & skydd <äldre>")
     farsta, bromma, kista, spanga = (make_org(slug, name=name) for slug, name in (
         ("farsta", "Farsta"), ("bromma", "Bromma"), ("kista", "Kista"), ("spanga", "Spånga")))
     previous, period = make_period("2026-T2"), make_period("2026-T3")

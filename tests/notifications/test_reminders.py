@@ -22,11 +22,14 @@ DIGEST = NotificationKind.coordinator_overdue_digest
 
 
 @pytest.fixture
-def world(session, make_activity, make_org, make_commitment, make_period, make_user):
+def world(session, make_activity, make_program, make_org, make_commitment, make_period, make_user):
     """Tertial 1 2026 is open, deadline 15 May. Farsta: parenting submitted, campaign a draft.
     Bromma: parenting untouched. Kista: both submitted (its inactive commitment does not count).
     """
-    parenting, campaign = make_activity(title="Föräldraskapsstöd"), make_activity(title="Kampanj mot sexköp")
+    def running(n: int, title: str):  # an activity of a programme that runs in 2026 (2021–2026)
+        return make_activity(program=make_program(f"running-{n}", end_year=2026), title=title)
+
+    parenting, campaign = running(1, "Föräldraskapsstöd"), running(2, "Kampanj mot sexköp")
     farsta, bromma, kista = (make_org(slug, name=name) for slug, name in
                              (("farsta", "Farsta"), ("bromma", "Bromma"), ("kista", "Kista")))
     period = make_period("2026-T1", state=PeriodState.open)
@@ -34,7 +37,7 @@ def world(session, make_activity, make_org, make_commitment, make_period, make_u
          for a, activity, orgs in (("parenting", parenting, (farsta, bromma, kista)), ("campaign", campaign,
                                                                                        (farsta, kista)))
          for o in orgs}
-    c["dropped", "kista"] = make_commitment(organisation=kista, activity=make_activity(title="Nedlagd"))
+    c["dropped", "kista"] = make_commitment(organisation=kista, activity=running(3, "Nedlagd"))
     c["dropped", "kista"].active = False
     early = utc(2026, 4, 20, 9, 0)
     save(session, c["parenting", "farsta"], period, at=early, submit=True)

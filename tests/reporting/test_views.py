@@ -12,7 +12,7 @@ from tracker.accounts.models import Role
 from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodReopening, PeriodState
 from tracker.periods.service import get_period, previous_period
-from tracker.programs.models import Activity, Commitment, Goal
+from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.reporting import service as reporting
 from tracker.reporting.models import ReportState, ReportStatus, StatusReport, StatusReportContent, StatusReportVersion
 
@@ -93,8 +93,9 @@ def test_contact_sees_own_commitments_by_goal_with_last_tertials_report(seeded, 
     org = seeded.exec(select(Organisation).where(Organisation.slug == "socialnamnden")).one()
     rows = seeded.exec(
         select(Commitment, Activity, Goal).join(Activity, Commitment.activity_id == Activity.id).join(Goal)
+        .join(Program, Goal.program_id == Program.id)
         .where(Commitment.organisation_id == org.id, Commitment.active, Activity.active)
-        .order_by(Goal.position, Goal.number, Activity.position, Activity.id)
+        .order_by(Program.start_year, Program.id, Goal.position, Goal.number, Activity.position, Activity.id)
     ).all()
     first = rows[0][0]
     seeded.add(StatusReport(commitment_id=first.id, period_id=previous_period(seeded, period).id,
@@ -108,9 +109,15 @@ def test_contact_sees_own_commitments_by_goal_with_last_tertials_report(seeded, 
     assert re.findall(r"<h2[^>]*>(.*?)</h2>", html) == [f"{org.name} – Tertial 3 2025"]
     assert html.count('<article class="report') == len(rows)
     headings = re.findall(r"<h3[^>]*>(.*?)</h3>", html)
+    # Socialnämnden has commitments in both seeded programmes, so each heading names its programme.
+    programs = {p.id: p.short_name for p in seeded.exec(select(Program)).all()}
     expected = list(dict.fromkeys(
-        f"Mål {goal.number}: {goal.title}" if goal.number else goal.title for _c, _a, goal in rows))
-    assert headings == expected and headings[-1] == "Implementering av programmet"
+        (f"Mål {goal.number}: {goal.title}" if goal.number else goal.title)
+        + f' <span class="meta">({programs[goal.program_id]})</span>' for _c, _a, goal in rows))
+    assert headings == expected
+    assert 'Implementering av programmet <span class="meta">(Program mot våld 2021–2025)</span>' in headings
+    assert headings[-1] == ("Information om stöd och hjälp för våldsutsatta är tydlig, lättillgänglig och säker"
+                            ' <span class="meta">(Bryt upp)</span>')
     assert not_farstas.title not in html
     component = article(html, first)
     assert "Förra tertialen (Tertial 2 2025)" in component

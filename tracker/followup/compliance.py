@@ -14,7 +14,8 @@ from tracker.accounts.models import Role, User, UserOrganisation
 from tracker.accounts.service import user_names
 from tracker.organisations.models import Organisation
 from tracker.periods.models import ReportingPeriod
-from tracker.programs.models import Activity, Commitment
+from tracker.programs.models import Activity, Commitment, Goal, Program
+from tracker.programs.service import runs_in
 from tracker.reporting.models import ReportState, StatusReport, StatusReportVersion
 
 
@@ -69,12 +70,15 @@ def compliance(session: Session, *, period: ReportingPeriod, sort: str = "organi
     counted = (select(Organisation, func.count(Commitment.id))
                .join(Commitment, Commitment.organisation_id == Organisation.id)
                .join(Activity, Commitment.activity_id == Activity.id)
-               .where(Commitment.active, Activity.active).group_by(Organisation.id))
+               .join(Goal, Activity.goal_id == Goal.id).join(Program, Goal.program_id == Program.id)
+               .where(Commitment.active, Activity.active, runs_in(period.year)).group_by(Organisation.id))
     rows = {org.id: OrganisationCompliance(organisation=org, commitments=n) for org, n in session.exec(counted)}
     in_period = (select(Commitment.organisation_id, StatusReport.state, func.count(StatusReport.id))
                  .join(Commitment, StatusReport.commitment_id == Commitment.id)
                  .join(Activity, Commitment.activity_id == Activity.id)
-                 .where(StatusReport.period_id == period.id, Commitment.active, Activity.active)
+                 .join(Goal, Activity.goal_id == Goal.id).join(Program, Goal.program_id == Program.id)
+                 .where(StatusReport.period_id == period.id, Commitment.active, Activity.active,
+                        runs_in(period.year))
                  .group_by(Commitment.organisation_id, StatusReport.state))
     for org_id, state, n in session.exec(in_period):
         if org_id in rows:

@@ -7,14 +7,22 @@ from sqlmodel import Session, func, select
 
 from tracker.followup.filters import NOT_REPORTED
 from tracker.organisations.models import Organisation
+from tracker.periods.models import ReportingPeriod
 from tracker.programs.models import Activity, Commitment, Goal, Program
+from tracker.programs.service import runs_in_year
 from tracker.reporting.models import FINISHED_STATUSES, ReportState, StatusReport
 
 
-def in_program(query, program: Program, activity_id: int | None):
-    """Limit a query over commitments to the programme's active ones (and one activity)."""
+def in_program(query, program: Program, activity_id: int | None, period: ReportingPeriod | None = None):
+    """Limit a query over commitments to the programme's active ones (and one activity).
+
+    With `period`, only if the programme runs in the tertial's year (runs_in_year):
+    outside its years nothing of it is asked for, so nothing is "ej rapporterat".
+    """
     query = (query.join(Activity, Commitment.activity_id == Activity.id).join(Goal, Activity.goal_id == Goal.id)
              .where(Goal.program_id == program.id, Activity.active, Commitment.active))
+    if period is not None and not runs_in_year(program, period.year):
+        query = query.where(sa.false())
     return query.where(Activity.id == activity_id) if activity_id is not None else query
 
 
@@ -27,7 +35,7 @@ def count_in_sql(session: Session, *, program, period, previous, filters, by_act
     unchanged copies are counted apart, Genomförd and Utgår are never overdue).
     """
     for activity_id, responsible in session.exec(in_program(
-            select(Commitment.activity_id, func.count()), program, None).group_by(Commitment.activity_id)):
+            select(Commitment.activity_id, func.count()), program, None, period).group_by(Commitment.activity_id)):
         by_activity[activity_id].responsible = responsible
     current, before = aliased(StatusReport), aliased(StatusReport)
     submitted = sa.and_(current.state == ReportState.submitted.value, current.status.is_not(None))
@@ -49,7 +57,7 @@ def count_in_sql(session: Session, *, program, period, previous, filters, by_act
         .outerjoin(current, sa.and_(current.commitment_id == Commitment.id, current.period_id == period.id))
         .outerjoin(before, sa.and_(before.commitment_id == Commitment.id,
                                    before.period_id == (previous.id if previous else None))),
-        program, None).group_by(Commitment.activity_id, key)
+        program, None, period).group_by(Commitment.activity_id, key)
     if filters.goal:
         query = query.where(Activity.goal_id == filters.goal)
     if filters.organisation:

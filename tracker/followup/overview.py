@@ -261,11 +261,11 @@ def _count_rows(session: Session, *, program, period, previous, filters, activit
     # commitments and reports here, and building objects for them dominated the time.
     pairs = [(c, organisation_by_id[c.organisation_id]) for c in session.exec(in_program(
         select(*Commitment.__table__.c).join(Organisation, Commitment.organisation_id == Organisation.id),
-        program, activity_id).order_by(Organisation.name, Organisation.id))]
+        program, activity_id, period).order_by(Organisation.name, Organisation.id))]
     period_ids = [period.id] + ([previous.id] if previous else [])
     reports = {(r.commitment_id, r.period_id): r for r in session.exec(in_program(
         select(*StatusReport.__table__.c).join(Commitment, StatusReport.commitment_id == Commitment.id),
-        program, activity_id).where(StatusReport.period_id.in_(period_ids)))}
+        program, activity_id, period).where(StatusReport.period_id.in_(period_ids)))}
 
     for commitment, organisation in pairs:
         followup = by_activity[commitment.activity_id]

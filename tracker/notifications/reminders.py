@@ -17,7 +17,8 @@ from tracker.notifications.models import NotificationKind
 from tracker.notifications.service import notify, render_email
 from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodReopening, PeriodState, ReportingPeriod
-from tracker.programs.models import Activity, Commitment
+from tracker.programs.models import Activity, Commitment, Goal, Program
+from tracker.programs.service import runs_in
 from tracker.reporting.models import ReportState, StatusReport
 
 # Overdue notices stop this long after the deadline: a fresh install does not notify about old tertials.
@@ -92,8 +93,11 @@ def commitment_states(session: Session, periods: Sequence[ReportingPeriod]) -> l
                StatusReport.state)
         .select_from(Commitment)
         .join(Activity, col(Activity.id) == Commitment.activity_id)
+        .join(Goal, col(Goal.id) == Activity.goal_id)
+        .join(Program, col(Program.id) == Goal.program_id)
         .join(Organisation, col(Organisation.id) == Commitment.organisation_id)
-        .join(ReportingPeriod, col(ReportingPeriod.id).in_([period.id for period in periods]))
+        .join(ReportingPeriod, and_(col(ReportingPeriod.id).in_([period.id for period in periods]),
+                                    runs_in(ReportingPeriod.year)))
         .outerjoin(StatusReport, and_(col(StatusReport.commitment_id) == Commitment.id,
                                       col(StatusReport.period_id) == ReportingPeriod.id))
         .where(col(Commitment.active), col(Activity.active), col(Organisation.active))

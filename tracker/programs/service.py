@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import and_
 from sqlmodel import Session, func, select
 
 from tracker.organisations.models import Organisation
@@ -24,6 +25,25 @@ from tracker.reporting.models import StatusReport
 
 def program_period(program: Program) -> tuple[date, date]:
     return date(program.start_year, 1, 1), date(program.end_year, 12, 31)
+
+
+def runs_in(year):
+    """SQL condition: the programme (Program, joined) runs in the year (an int or a column).
+
+    The one rule for which commitments are asked for in a tertial: only those of
+    programmes whose years include the tertial's year.
+    """
+    return and_(Program.start_year <= year, Program.end_year >= year)
+
+
+def runs_in_year(program: Program, year: int) -> bool:
+    """The same rule as `runs_in`, for a programme already read."""
+    return program.start_year <= year <= program.end_year
+
+
+def has_ended(program: Program, today: date) -> bool:
+    """The programme's last year is behind us (shown as avslutat; its history stays readable)."""
+    return program.end_year < today.year
 
 
 def time_frame_for(program: Program, text: str) -> TimeFrame:

@@ -17,6 +17,7 @@ from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodReopening, PeriodState, ReportingPeriod
 from tracker.periods.service import previous_period
 from tracker.programs.models import Activity, Commitment, Goal, Program
+from tracker.programs.service import runs_in
 from tracker.reporting.models import ReportState, StatusReport, StatusReportContent
 from tracker.reporting.rules import read_report, validate_report
 from tracker.reporting.service import (
@@ -101,7 +102,10 @@ def _commitment_rows():
 
 def commitment_row(session: Session, commitment_id: int, *, period: ReportingPeriod | None = None) -> ReportRow | None:
     """An active commitment with its activity, goal and programme (and reports in `period`), or None."""
-    found = session.exec(_commitment_rows().where(Commitment.id == commitment_id)).first()
+    query = _commitment_rows().where(Commitment.id == commitment_id)
+    if period is not None:  # asked for only in tertials inside its programme's years
+        query = query.where(runs_in(period.year))
+    found = session.exec(query).first()
     if found is None:
         return None
     row = ReportRow(*found)
@@ -128,7 +132,7 @@ def organisation_reports(session: Session, *, organisation_id: int, period: Repo
     Three queries however many commitments there are.
     """
     found = session.exec(
-        _commitment_rows().where(Commitment.organisation_id == organisation_id)
+        _commitment_rows().where(Commitment.organisation_id == organisation_id, runs_in(period.year))
         .order_by(Program.start_year, Program.id, Goal.position, Goal.number, Activity.position, Activity.id)
     ).all()
     rows = [ReportRow(*columns) for columns in found]

@@ -15,16 +15,25 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker.accounts.access import allow, check_org, organisation_ids_of
 from tracker.accounts.models import Role
+from tracker.clock import today
 from tracker.db import get_session
 from tracker.organisations.models import Organisation
 from tracker.periods.models import ReportingPeriod
 from tracker.periods.service import list_periods
+from tracker.programs.models import Program
+from tracker.programs.service import has_ended, runs_in_year
 from tracker.reporting import editing, editors, rules, service
 from tracker.reporting.editing import ReportRow
 from tracker.reporting.editors import Notice, OrganisationSection, ReportEditor, origin_of
 from tracker.viewkit import commit_or_refuse, organisation_or_404, period_or_404, version_field, wants_fragment
 
 bp = Blueprint("reporting", __name__)
+
+
+@bp.app_template_global()
+def program_ended(program: Program) -> bool:
+    """In every template: the programme has ended (shown as avslutat; its history stays readable)."""
+    return has_ended(program, today())
 
 REPORT = "reporting/_report.html"
 ORGANISATION = "reporting/_organisation.html"
@@ -56,6 +65,8 @@ def save(commitment_id: int, period: str):
     session = get_session()
     tertial = period_or_404(session, period)
     row = _commitment_or_404(commitment_id)
+    if not runs_in_year(row.program, tertial.year):  # not asked for outside its programme's years
+        abort(404)
     expected = version_field()
     report, error = commit_or_refuse(session, lambda: editing.report_on(
         session, commitment=row.commitment, period=tertial, values=request.form, actor=current_user,

@@ -22,6 +22,7 @@ from tracker.funds.summary import organisation_funds
 from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodState, ReportingPeriod
 from tracker.programs.models import Activity, Commitment, Goal, Program
+from tracker.programs.service import runs_in
 from tracker.reporting import service as reporting
 from tracker.reporting.models import (
     FINISHED_STATUSES,
@@ -197,7 +198,8 @@ def _rows(session: Session, organisation_id: int, period: ReportingPeriod, progr
         .join(Goal, Activity.goal_id == Goal.id)
         .join(Program, Goal.program_id == Program.id)
         .where(Commitment.organisation_id == organisation_id,
-               or_(and_(Commitment.active, Activity.active), Commitment.id.in_(reported_now)))
+               or_(and_(Commitment.active, Activity.active, runs_in(period.year)),
+                   Commitment.id.in_(reported_now)))
         .order_by(Program.start_year, Program.id, Goal.position, Goal.number, Activity.position, Activity.id)
     )
     if program_id is not None:
