@@ -36,7 +36,7 @@ def test_a_second_new_allocation_row_for_the_same_nammd_is_a_conflict(app, sessi
         editing.save_allocation(first, fund_year=first.merge(fund_year), organisation=first.merge(other), amount=5,
                                 citywide=False, note=None, expected_version=None, actor=COORDINATOR)
         first.commit()
-    monkeypatch.setattr(editing, "_allocation_of", _blind(editing._allocation_of, 1))  # this session saw no row
+    monkeypatch.setattr(editing, "allocation_of", _blind(editing.allocation_of, 1))  # this session saw no row
     with pytest.raises(editing.FundsConflict) as conflict:
         editing.save_allocation(session, fund_year=fund_year, organisation=other, amount=7, citywide=False, note=None,
                                 expected_version=None, actor=COORDINATOR)

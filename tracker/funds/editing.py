@@ -250,7 +250,7 @@ def save_allocation(session: Session, *, fund_year: FundYear, organisation: Orga
         raise FundsError({"amount": _("Beloppet kan inte vara negativt. Skriv ett heltal i kronor, 0 eller större.")})
     if note and len(note) > NOTE_LIMIT:
         raise FundsError({"note": _("Texten får vara högst 2 000 tecken.")})
-    allocation = _allocation_of(session, fund_year, organisation)
+    allocation = allocation_of(session, fund_year, organisation)
     before: dict[str, Any] = {}
     if allocation is None:
         count = len(session.exec(select(Allocation).where(Allocation.fund_year_id == fund_year.id)).all())
@@ -270,7 +270,7 @@ def save_allocation(session: Session, *, fund_year: FundYear, organisation: Orga
                 session.add(allocation)
                 session.flush()
         except IntegrityError:
-            raise FundsConflict(_allocation_of(session, fund_year, organisation)) from None
+            raise FundsConflict(allocation_of(session, fund_year, organisation)) from None
     session.add(allocation)
     after = versions.snapshot(allocation)
     versions.keep_version(session, allocation, after, actor=actor, via=via)
@@ -293,7 +293,8 @@ def remove_allocation(session: Session, *, fund_year: FundYear, allocation: Allo
     session.delete(allocation)
 
 
-def _allocation_of(session: Session, fund_year: FundYear, organisation: Organisation) -> Allocation | None:
+def allocation_of(session: Session, fund_year: FundYear, organisation: Organisation) -> Allocation | None:
+    """The nämnd's row in the year's allocation, if it has one."""
     return session.exec(select(Allocation).where(Allocation.fund_year_id == fund_year.id,
                                                  Allocation.organisation_id == organisation.id)).first()
 

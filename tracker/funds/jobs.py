@@ -14,7 +14,6 @@ from datetime import date, datetime
 from typing import Any
 
 from babel.dates import format_date
-from flask import current_app
 from sqlmodel import Session
 
 from tracker.clock import local_day
@@ -24,7 +23,7 @@ from tracker.funds.reminders import Deadline
 from tracker.notifications.jobs import counted
 from tracker.notifications.models import NotificationKind
 from tracker.notifications.reminders import active_coordinators
-from tracker.notifications.service import notify
+from tracker.notifications.service import notify, render_email
 
 DEFAULT_REMINDER_DAYS = (14, 3)
 # What each of Socialstyrelsen's deadlines is about, as the emails and summaries name it.
@@ -60,11 +59,8 @@ def in_days(days_left: int) -> str:
 
 def render(name: str, config: Mapping[str, Any], **context) -> tuple[str, str]:
     """Render `funds/email/<name>.txt` and `.html`, with `base_url` for the links."""
-    env = current_app.jinja_env  # no request: the page context processors do not apply
-    context |= {"base_url": config["BASE_URL"], "kronor": kronor, "day_text": day_text, "in_days": in_days,
-                "year_path": year_path, "report_path": report_path}
-    return (env.get_template(f"funds/email/{name}.txt").render(**context),
-            env.get_template(f"funds/email/{name}.html").render(**context))
+    return render_email(name, folder="funds/email", base_url=config["BASE_URL"], kronor=kronor, day_text=day_text,
+                        in_days=in_days, year_path=year_path, report_path=report_path, **context)
 
 
 def _offsets(config: Mapping[str, Any]) -> tuple[int, ...]:

@@ -73,7 +73,7 @@ class Check:
     right_label: str
     right: int | None
     organisation: Organisation | None = None
-    detail: str | None = None  # a Swedish msgid with %(name)s placeholders filled from `detail_args`
+    detail: str | None = None  # a Swedish msgid whose %(name)s fields come from `detail_args`
     detail_args: dict = field(default_factory=dict)
     missing: bool = False  # something that should be there is not (a report, a payment)
 

@@ -10,13 +10,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
 
 from tracker.accounts.access import COORDINATORS, allow
 from tracker.db import get_session
 from tracker.formvalues import clean_text, iso_date
 from tracker.funds import editing, exchange, reporting_round
-from tracker.funds.models import Allocation, FundPurpose, FundYear, RequisitionRound, UsageReopening
+from tracker.funds.models import FundPurpose, FundYear, RequisitionRound, UsageReopening
 from tracker.funds.views import index_page, year_or_404, year_response
 from tracker.organisations import service as organisations
 from tracker.viewkit import commit_or_refuse, parse_version, version_field, wants_fragment
@@ -119,9 +118,7 @@ def save_allocation(year: int):
     fund_year = year_or_404(year)
     slug = (request.form.get("organisation") or "").strip()
     organisation = organisations.get_by_slug(session, slug) if slug else None
-    existing = session.exec(select(Allocation).where(Allocation.fund_year_id == fund_year.id,
-                                                     Allocation.organisation_id == organisation.id)).first() \
-        if organisation else None
+    existing = editing.allocation_of(session, fund_year, organisation) if organisation else None
     key = f"allocation-{slug}" if existing else "allocation-new"
     amount, problem = editing.read_amount(request.form.get("amount"))
     try:
@@ -146,10 +143,7 @@ def remove_allocation(year: int, org: str):
     session = get_session()
     fund_year = year_or_404(year)
     organisation = organisations.get_by_slug(session, org) or abort(404)
-    allocation = session.exec(select(Allocation).where(Allocation.fund_year_id == fund_year.id,
-                                                       Allocation.organisation_id == organisation.id)).first()
-    if allocation is None:
-        abort(404)
+    allocation = editing.allocation_of(session, fund_year, organisation) or abort(404)
     return _answer(fund_year, "allocation", lambda: editing.remove_allocation(
         session, fund_year=fund_year, allocation=allocation, organisation=organisation, actor=current_user),
         _("%(org)s är borttagen ur fördelningen.", org=organisation.short_name), key=f"allocation-{org}")

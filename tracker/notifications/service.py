@@ -116,13 +116,13 @@ def _record_failure(notification: Notification, error: Exception, now: datetime)
     return False
 
 
-def render_email(template_name: str, **context) -> tuple[str, str]:
-    """Render `notifications/email/<name>.txt` and `.html`; `base_url` is added for links."""
+def render_email(template_name: str, *, folder: str = "notifications/email", **context) -> tuple[str, str]:
+    """Render `<folder>/<name>.txt` and `.html` (an area's emails); `base_url` is added for links."""
     context.setdefault("base_url", current_app.config["BASE_URL"])
     # Straight from the environment: jobs have no request, so the page context processors do not apply.
     env = current_app.jinja_env
-    return (env.get_template(f"notifications/email/{template_name}.txt").render(**context),
-            env.get_template(f"notifications/email/{template_name}.html").render(**context))
+    return (env.get_template(f"{folder}/{template_name}.txt").render(**context),
+            env.get_template(f"{folder}/{template_name}.html").render(**context))
 
 
 # Reading and the user's choices
