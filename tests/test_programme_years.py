@@ -1,8 +1,8 @@
 """A commitment is asked for only in tertials inside its programme's years (issue 14).
 
-The real seeds (2021–2025 and Bryt upp 2024–2026) plus 2026's tertials: in
-2026 Farsta is asked for Bryt upp, not for the 2021–2025 programme; in 2025
-it is asked for both.
+The real seeds alone (2021–2025 and Bryt upp 2024–2026; the calendar follows
+the programmes' years, so 2026 has its tertials): in 2026 Farsta is asked for
+Bryt upp, not for the 2021–2025 programme; in 2025 it is asked for both.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from tracker.notifications.models import Notification, NotificationKind
 from tracker.notifications.reminders import commitment_states, notify_overdue
 from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodState
-from tracker.periods.service import Deadline, build_period, get_period
+from tracker.periods.service import Deadline, get_period
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.programs.service import has_ended, runs_in_year
 from tracker.reporting.models import StatusReport
@@ -28,25 +28,18 @@ from tracker.scorecards.service import build_scorecard
 
 TODAY = date(2026, 12, 2)
 DEADLINES = {1: Deadline(5, 15), 2: Deadline(9, 15), 3: Deadline(1, 31, next_year=True)}
-BRYT_UPP_TITLE = "Testaktivitet för Bryt upp"
+BRYT_UPP_TITLE = "Anpassa den övergripande processbeskrivningen"  # a seeded Bryt upp activity of every district
 
 
 @pytest.fixture
 def years(seeded):
-    """Seeds + 2026-T1..T3 (T3 open today) + a Bryt upp commitment of Farsta's made here."""
+    """The seed alone: 2021-T3..2026-T3 (2026 T3 open on the seed date) and Bryt upp's seeded activities."""
     session = seeded
-    for number in (1, 2, 3):
-        session.add(build_period(2026, number, DEADLINES[number], TODAY))
     farsta = session.exec(select(Organisation).where(Organisation.slug == "farsta")).one()
     bryt_upp = session.exec(select(Program).where(Program.slug == "bryt-upp")).one()
-    goal = session.exec(select(Goal).where(Goal.program_id == bryt_upp.id).order_by(Goal.position)).first()
-    activity = Activity(goal_id=goal.id, title=BRYT_UPP_TITLE, time_frame="Löpande", starts_on=date(2024, 1, 1),
-                        ends_on=date(2026, 12, 31), time_frame_parsed=True)
-    session.add(activity)
-    session.flush()
-    commitment = Commitment(activity_id=activity.id, organisation_id=farsta.id)
-    session.add(commitment)
-    session.commit()
+    commitment = session.exec(
+        select(Commitment).join(Activity, Commitment.activity_id == Activity.id)
+        .where(Commitment.organisation_id == farsta.id, Activity.title.startswith(BRYT_UPP_TITLE))).one()
     old = set(session.exec(
         select(Commitment.id).join(Activity, Commitment.activity_id == Activity.id)
         .join(Goal, Activity.goal_id == Goal.id).join(Program, Goal.program_id == Program.id)

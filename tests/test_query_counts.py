@@ -36,6 +36,9 @@ def _pages(program: str, commitment_id: int) -> dict[str, tuple[Role, str]]:
         "programsida (samordnare)": (Role.coordinator, f"/program/{program}"),
         "tertialer": (Role.reader, "/tertialer/"),
         "historik": (Role.reader, f"/uppfoljning/atagande/{commitment_id}"),
+        "startsida (samordnare)": (Role.coordinator, "/"),
+        "startsida (läsare)": (Role.reader, "/"),
+        "organisationer": (Role.reader, "/organisationer"),
     }
 
 

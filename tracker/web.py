@@ -125,7 +125,7 @@ NAVIGATION = [
     ("effect_goals.index", _l("Effektmål")),
     ("funds.index", _l("Utvecklingsmedel")),
     ("archive.index", _l("Arkiv")),
-    ("home.index", _l("Program och organisationer")),
+    ("organisations.index", _l("Nämnder och bolag")),
     ("notifications.index", _l("Aviseringar")),
     ("accounts.users", _l("Användare")),
     ("scheduler.index", _l("Schemalagda jobb")),

@@ -83,7 +83,7 @@ def test_a_change_of_access_ends_the_users_sessions(app, client, seeded, make_us
     user = make_user(Role.contact, orgs=[farsta], email="k@example.se")
     device = app.test_client()
     log_in(device, user)
-    assert device.get("/").status_code == 200
+    assert device.get("/mina-ataganden").status_code == 200  # a contact's start page ("/" sends them there)
     login(make_user(Role.admin))
     form = {"name": user.name, "email": user.email, "role": "contact", "organisations": [farsta.id], "active": "y"}
     if change == "role":
@@ -93,7 +93,7 @@ def test_a_change_of_access_ends_the_users_sessions(app, client, seeded, make_us
     else:
         assert client.post(f"/admin/anvandare/{user.id}", data={**form, "active": ""}).status_code == 303
     assert client.post(f"/admin/anvandare/{user.id}", data=form).status_code == 303
-    assert device.get("/").status_code == 303
+    assert device.get("/mina-ataganden").status_code == 303
 
 
 def test_saving_a_user_without_changing_access_keeps_their_sessions(app, client, make_user, login):

@@ -15,10 +15,10 @@ from tracker.reporting.models import ReportStatus
 
 @pytest.fixture
 def coordinator(live_app):
-    """A coordinator, and a submitted report from Farsta in the latest tertial."""
+    """A coordinator, and a submitted report from Farsta in the programme mot våld's last tertial."""
     with Session(live_app.extensions["tracker.engine"]) as session:
-        period = session.exec(select(ReportingPeriod).order_by(ReportingPeriod.year.desc(),
-                                                               ReportingPeriod.number.desc())).first()
+        period = session.exec(select(ReportingPeriod).where(ReportingPeriod.year == 2025,
+                                                            ReportingPeriod.number == 3)).one()
         farsta = session.exec(select(Organisation).where(Organisation.slug == "farsta")).one()
         commitment = session.exec(select(Commitment).where(Commitment.organisation_id == farsta.id)).first()
         put_report(session, commitment, period, status=ReportStatus.in_progress, comment="Arbetet pågår <enligt plan>.")
@@ -59,5 +59,30 @@ def test_report_pages_are_accessible(in_browser, live_server, log_in_as, check_a
             page.goto(f"{live_server}{path}")
             assert page.locator("h1").count() == 1, path
             check_a11y(page)
+
+    in_browser(check)
+
+
+def test_coordinator_generates_the_final_report(in_browser, live_server, log_in_as, check_a11y, coordinator):
+    def check(page):
+        log_in_as(page, "samordnare@example.se")
+        page.goto(f"{live_server}/arkiv/generera")
+        form = page.locator("form", has=page.get_by_role("button", name="Skapa slutrapport"))
+        form.get_by_label("Program", exact=True).select_option(value="bryt-upp")
+        form.get_by_role("button", name="Skapa slutrapport").click()
+        # Bryt upp runs through 2026: its last tertial is still open.
+        page.locator("#program-error, .error").first.wait_for(timeout=10_000)
+        check_a11y(page)
+        form = page.locator("form", has=page.get_by_role("button", name="Skapa slutrapport"))
+        form.get_by_label("Program", exact=True).select_option(value="program-mot-vald-2021-2025")
+        form.get_by_role("button", name="Skapa slutrapport").click()
+        page.get_by_text("Klart: 1 dokument skapades.").wait_for(timeout=60_000)
+        check_a11y(page)
+        link = page.locator("#generation a[href*='/arkiv/dokument/']").first
+        response = page.request.get(f"{live_server}{link.get_attribute('href')}")
+        assert response.ok and response.body().startswith(b"%PDF")
+        page.goto(f"{live_server}/rapporter/program-mot-vald-2021-2025/slutrapport")
+        assert page.locator("h1").count() == 1
+        check_a11y(page)
 
     in_browser(check)

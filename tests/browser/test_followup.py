@@ -14,10 +14,10 @@ from tracker.reporting.models import ReportState, ReportStatus
 
 @pytest.fixture
 def reported(live_app):
-    """Two reports in the latest tertial for the first activity, and a coordinator."""
+    """Two reports in the programme mot våld's last tertial (2025 T3) for its first activity, and a coordinator."""
     with Session(live_app.extensions["tracker.engine"]) as session:
-        period = session.exec(select(ReportingPeriod).order_by(ReportingPeriod.year.desc(),
-                                                               ReportingPeriod.number.desc())).first()
+        period = session.exec(select(ReportingPeriod).where(ReportingPeriod.year == 2025,
+                                                            ReportingPeriod.number == 3)).one()
         activity = session.exec(select(Activity).order_by(Activity.id)).first()
         commitments = session.exec(select(Commitment).where(Commitment.activity_id == activity.id)).all()
         put_report(session, commitments[0], period, status=ReportStatus.deviation, comment="Försenat.",

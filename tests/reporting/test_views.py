@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from tracker.accounts.models import Role
 from tracker.organisations.models import Organisation
-from tracker.periods.models import PeriodReopening, PeriodState
+from tracker.periods.models import PeriodReopening, PeriodState, ReportingPeriod
 from tracker.periods.service import get_period, previous_period
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.reporting import service as reporting
@@ -134,12 +134,14 @@ def test_contact_of_two_organisations_gets_a_section_for_each(world, make_user, 
 
 
 def test_without_an_open_tertial_the_page_says_so_and_when_the_next_opens(seeded, make_user, make_period, login):
-    make_period("2026-T1", state=PeriodState.upcoming)
+    seeded.exec(select(ReportingPeriod).where(ReportingPeriod.year == 2026, ReportingPeriod.number == 3)
+                ).one().state = PeriodState.closed  # the seed's open 2026 T3
+    make_period("2027-T1", state=PeriodState.upcoming)
     seeded.commit()
     farsta = seeded.exec(select(Organisation).where(Organisation.slug == "farsta")).one()
     html = login(make_user(Role.contact, orgs=[farsta])).get("/mina-ataganden").get_data(as_text=True)
     assert "Ingen tertial är öppen för rapportering just nu." in html
-    assert "Nästa tertial, Tertial 1 2026, öppnar 1 januari 2026" in html
+    assert "Nästa tertial, Tertial 1 2027, öppnar 1 januari 2027" in html
     assert "<textarea" not in html
 
 

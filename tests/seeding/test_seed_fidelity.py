@@ -172,18 +172,23 @@ def test_swedish_spelling_has_no_ocr_damage(seeded):
     assert "våld" in text and "nämnd" in text.lower()
 
 
-def test_tertials_2021_t3_to_2025_t3(seeded):
+def test_tertials_from_2021_t3_through_every_programme_year(seeded):
+    """periods.yaml lists 2021-T3..2025-T3; Bryt upp runs through 2026, so 2026 has its tertials too."""
     periods = seeded.exec(select(ReportingPeriod).order_by(ReportingPeriod.year, ReportingPeriod.number)).all()
-    assert [p.code for p in periods][0] == "2021-T3"
-    assert [p.code for p in periods][-1] == "2025-T3"
-    assert len(periods) == 13
+    codes = [p.code for p in periods]
+    assert codes[0] == "2021-T3"
+    assert codes[-4:] == ["2025-T3", "2026-T1", "2026-T2", "2026-T3"]
+    assert len(periods) == 16  # no 2027: no programme runs then
     t3_2021 = periods[0]
     assert (t3_2021.starts_on, t3_2021.ends_on, t3_2021.deadline) == (
         date(2021, 9, 1), date(2021, 12, 31), date(2022, 1, 31))
     t1 = next(p for p in periods if p.code == "2022-T1")
     assert (t1.starts_on, t1.ends_on, t1.deadline) == (date(2022, 1, 1), date(2022, 4, 30), date(2022, 5, 15))
-    # seeded on 2026-11-23: every tertial's deadline has passed
-    assert {p.state for p in periods} == {PeriodState.closed}
+    t3_2026 = periods[-1]
+    assert (t3_2026.starts_on, t3_2026.deadline) == (date(2026, 9, 1), date(2027, 1, 31))
+    # seeded on 2026-11-23: every deadline but 2026 T3's has passed
+    assert {p.state for p in periods[:-1]} == {PeriodState.closed}
+    assert t3_2026.state == PeriodState.open
 
 
 def _counts(session) -> dict[str, int]:
@@ -264,4 +269,6 @@ def test_seeding_after_demo_data_leaves_the_demo_organisations_alone(seeded):
     demo.generate(seeded, size=demo.SCALES["small"], today=date(2026, 11, 23))
     seeded.commit()
     result = seeding.apply(seeded, read_bundle(SEED_DIR), today=date(2026, 11, 23))
-    assert result.total == 0  # "@stadsdelsnamnderna" means the real districts, never demo-org-…
+    # "@stadsdelsnamnderna" means the real districts, never demo-org-…; the demo programme runs
+    # through 2027, so the calendar gains 2027's tertials and nothing else.
+    assert dict(result.created) == {"period": 3}

@@ -43,6 +43,7 @@ class User(UserBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     digest_opt_out: bool = False  # no digest emails (reminders are always sent)
+    publication_opt_out: bool = False  # no emails about new styrkort and reports in the archive
 
     # Flask-Login's user interface.
     @property

@@ -31,7 +31,7 @@ class EndReason(StrEnum):
     idle = "idle"  # SESSION_IDLE_TIMEOUT without a request
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -40,13 +40,13 @@ def start(session: Session, *, user_id: int, now: datetime, config: Mapping) -> 
     session.execute(delete(UserSession).where(
         col(UserSession.created_at) < now - config["SESSION_LIFETIME"] - KEEP_ENDED))
     token = secrets.token_urlsafe(32)
-    session.add(UserSession(token_hash=_digest(token), user_id=user_id, created_at=now, last_seen_at=now))
+    session.add(UserSession(token_hash=digest(token), user_id=user_id, created_at=now, last_seen_at=now))
     return token
 
 
 def resume(session: Session, *, token: str, user_id: int, now: datetime, config: Mapping) -> bool:
     """Whether the token is a live session of this user; one that has run out is ended, a live one noted as used."""
-    row = session.exec(select(UserSession).where(UserSession.token_hash == _digest(token))).first()
+    row = session.exec(select(UserSession).where(UserSession.token_hash == digest(token))).first()
     if row is None or row.user_id != user_id or row.ended_at is not None:
         return False
     if now >= row.created_at + config["SESSION_LIFETIME"]:
@@ -61,7 +61,7 @@ def resume(session: Session, *, token: str, user_id: int, now: datetime, config:
 
 def end(session: Session, *, token: str, reason: EndReason, now: datetime) -> None:
     """End one session (this device's)."""
-    session.execute(update(UserSession).where(UserSession.token_hash == _digest(token),
+    session.execute(update(UserSession).where(UserSession.token_hash == digest(token),
                                               col(UserSession.ended_at).is_(None))
                     .values(ended_at=now, end_reason=reason))
 

@@ -26,8 +26,8 @@ bp = Blueprint("accounts", __name__)
 # Where each role starts after logging in (when no page was asked for).
 LANDING = {
     Role.contact: "reporting.my_commitments",
-    Role.coordinator: "followup.overview",
-    Role.reader: "followup.overview",
+    Role.coordinator: "home.index",  # the start page: what needs attention now
+    Role.reader: "home.index",
     Role.admin: "accounts.users",
 }
 

@@ -1,4 +1,4 @@
-"""`tracker scorecards generate` and `tracker reports halvtidsrapport|annual`: archive PDFs from the shell."""
+"""`tracker scorecards generate` and `tracker reports halvtidsrapport|annual|final`: archive PDFs from the shell."""
 from __future__ import annotations
 
 import getpass
@@ -21,7 +21,7 @@ from tracker.periods.service import get_period
 from tracker.programs.models import Program
 
 scorecards_cli = AppGroup("scorecards", help="Styrkort (PDF) per organisation och tertial.")
-reports_cli = AppGroup("reports", help="Halvtidsrapport och årlig sammanställning (PDF) per program.")
+reports_cli = AppGroup("reports", help="Halvtidsrapport, årlig sammanställning och slutrapport (PDF) per program.")
 
 WORKERS_HELP = "Antal processer som ritar PDF:erna (standard: en per kärna)."
 
@@ -76,6 +76,19 @@ def generate_annual(year: int, program_slug: str | None) -> None:
             raise click.ClickException(f"Ingen tertial {year} har börjat än.")
         subjects.append(generation.report_subject(kind=DocumentKind.annual, program=program, first=first, last=last))
     _generate(session, subjects, 1, label=f"Årlig sammanställning {year}")
+
+
+@reports_cli.command("final")
+@click.option("--program", "program_slug", required=True, help="Programmets slug.")
+def generate_final(program_slug: str) -> None:
+    """Generate the slutrapport: the programme's whole period, once its last tertial has closed."""
+    from tracker.reports import service as reports
+
+    session = get_session()
+    program = _programs(session, program_slug, 0)[0]
+    first, last = _range(lambda: reports.final_range(session, program))
+    _generate(session, [generation.report_subject(kind=DocumentKind.final, program=program, first=first, last=last)],
+              1, label=f"Slutrapport {program.short_name}")
 
 
 def _begun_period(session: Session, code: str) -> ReportingPeriod:

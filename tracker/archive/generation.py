@@ -26,6 +26,7 @@ from tracker.archive.service import Rendered, Subject
 from tracker.clock import utcnow
 from tracker.db import make_engine
 from tracker.effect_goals.models import EffectGoal, EffectGoalOrganisation
+from tracker.notifications import publications
 from tracker.organisations.models import Organisation
 from tracker.periods.models import ReportingPeriod
 from tracker.programs.models import Activity, Commitment, Goal, Program
@@ -112,7 +113,7 @@ def render(session: Session, subject: Subject) -> Rendered:
     else:
         data = reports.build_programme_report(session, program=session.get(Program, subject.program_id),
                                               first=session.get(ReportingPeriod, subject.first_period_id),
-                                              last=period, mask_threshold=mask_threshold())
+                                              last=period, kind=str(subject.kind), mask_threshold=mask_threshold())
         pdf = report_pdf.render_programme_report(data, generated_at=utcnow())
     return Rendered(pdf=pdf, page_count=len(_PAGE.findall(pdf)), data_version=fingerprint(data),
                     data_as_of=data.data_as_of)
@@ -167,6 +168,7 @@ def generate(session: Session, root: Path, subjects: list[Subject], *, generated
             futures = {pool.submit(_render_in_worker, subject): subject for subject in subjects}
             for future in as_completed(futures):
                 archive_one(futures[future], *(_outcome(future)))
+    publications.announce(session, documents)
     if failures:
         raise GenerationFailed(f"{len(failures)} av {len(subjects)} dokument kunde inte skapas: "
                                + "; ".join(failures), documents)
@@ -181,7 +183,8 @@ def _outcome(future) -> tuple[Rendered | None, BaseException | None]:
 def _context():
     # A fork server starts workers from a clean process: safe from a threaded web server.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["tracker.archive.generation", "tracker.scorecards.pdf", "tracker.reports.pdf"])
+    context.set_forkserver_preload(["tracker.archive.generation", "tracker.scorecards.pdf", "tracker.reports.pdf",
+                                    "tracker.reports.pdf_final"])
     return context
 
 

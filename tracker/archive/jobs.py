@@ -69,6 +69,8 @@ def subjects_of(session: Session, job: GenerationJob) -> list[Subject]:
     program = session.get(Program, job.program_id)
     if job.kind == DocumentKind.midterm:
         first, last = reports.midterm_range(session, program, period)
+    elif job.kind == DocumentKind.final:
+        first, last = reports.final_range(session, program)
     else:
         first, last = reports.annual_range(session, program, period.year)
     return [generation.report_subject(kind=DocumentKind(job.kind), program=program, first=first, last=last)]

@@ -15,6 +15,7 @@ class DocumentKind(LabelledEnum):
     scorecard = "scorecard", N_("Styrkort")
     midterm = "midterm", N_("Halvtidsrapport")
     annual = "annual", N_("Årlig sammanställning")
+    final = "final", N_("Slutrapport")
     funds_compilation = "funds_compilation", N_("Sammanställning av utvecklingsmedel (PDF)")
     funds_compilation_docx = "funds_compilation_docx", N_("Sammanställning av utvecklingsmedel (Word)")
 
@@ -32,7 +33,7 @@ class ArchivedDocument(SQLModel, table=True):
     __append_only__ = True
     __table_args__ = (
         sa.UniqueConstraint("key", "version"),
-        sa.CheckConstraint("kind IN ('scorecard', 'midterm', 'annual', 'funds_compilation', "
+        sa.CheckConstraint("kind IN ('scorecard', 'midterm', 'annual', 'final', 'funds_compilation', "
                            "'funds_compilation_docx')", name="kind"),
         # A programme document belongs to a programme and tertial, a funds document to a grant year.
         sa.CheckConstraint("(program_id IS NOT NULL AND period_id IS NOT NULL) OR fund_year_id IS NOT NULL",
@@ -76,7 +77,7 @@ class GenerationJob(SQLModel, table=True):
     """A request to generate documents, run in the background; progress is polled."""
 
     __table_args__ = (
-        sa.CheckConstraint("kind IN ('scorecard', 'midterm', 'annual')", name="kind"),
+        sa.CheckConstraint("kind IN ('scorecard', 'midterm', 'annual', 'final')", name="kind"),
         sa.CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="state"),
     )
 

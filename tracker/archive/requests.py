@@ -133,6 +133,8 @@ def describe_job(session: Session, job: GenerationJob) -> JobView:
         subject = _("%(period)s, alla ansvariga organisationer", period=period.label)
     elif job.kind == DocumentKind.midterm:
         subject = _("%(program)s, till och med %(period)s", program=program.short_name, period=period.label)
+    elif job.kind == DocumentKind.final:
+        subject = _("%(program)s, hela programperioden", program=program.short_name)
     else:
         subject = f"{program.short_name}, {period.year}"
     user = session.get(User, job.requested_by_id) if job.requested_by_id else None

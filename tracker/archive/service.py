@@ -29,6 +29,7 @@ from tracker.clock import utcnow
 VERSIONS_FOLDER = "versioner"
 MIDTERM_NAME = "halvtidsrapport"
 ANNUAL_NAME = "arlig-sammanstallning-{year}"
+FINAL_NAME = "slutrapport"
 
 
 class ArchiveError(Exception):
@@ -63,7 +64,9 @@ def scorecard_key(program_slug: str, period_code: str, org_slug: str) -> str:
 
 
 def report_key(kind: DocumentKind, program_slug: str, last_code: str) -> str:
-    name = MIDTERM_NAME if kind == DocumentKind.midterm else ANNUAL_NAME.format(year=last_code[:4])
+    """E.g. `program-mot-vald-2021-2025/2025-T3/slutrapport`: filed under the report's last tertial."""
+    names = {DocumentKind.midterm: MIDTERM_NAME, DocumentKind.final: FINAL_NAME}
+    name = names.get(DocumentKind(kind)) or ANNUAL_NAME.format(year=last_code[:4])
     return f"{program_slug}/{last_code}/{name}"
 
 

@@ -30,6 +30,7 @@ from tracker.archive.requests import (
 )
 from tracker.db import get_session
 from tracker.extensions import htmx
+from tracker.reports.final_request import FinalRequestForm, resolve_final
 
 bp = Blueprint("archive", __name__, url_prefix="/arkiv")
 
@@ -104,6 +105,14 @@ def generate_annual():
                                                    year=forms[2].year.data))
 
 
+@bp.post("/generera/slutrapport")
+@allow(COORDINATORS)
+def generate_final():
+    """Start generating a programme's slutrapport (once its last tertial has closed)."""
+    forms = _forms()
+    return _start(forms, 3, lambda: resolve_final(get_session(), program_slug=forms[3].program.data))
+
+
 @bp.get("/jobb/<int:job_id>")
 @allow(COORDINATORS)
 def job(job_id: int):
@@ -123,6 +132,7 @@ def _forms(formdata=...):
         ScorecardRequestForm(prefix="scorecard", **kwargs).with_choices(choices.periods, choices.organisations),
         MidtermRequestForm(prefix="midterm", **kwargs).with_choices(choices.programs, choices.periods),
         AnnualRequestForm(prefix="annual", **kwargs).with_choices(choices.programs, choices.years),
+        FinalRequestForm(prefix="final", **kwargs).with_choices(choices.programs),
     )
 
 
@@ -144,8 +154,10 @@ def _start(forms, index: int, resolve):
     return redirect(url_for("archive.job", job_id=job_record.id), code=303)
 
 
-def _generate_context(scorecard_form, midterm_form, annual_form, started: GenerationJob | None = None) -> dict:
+def _generate_context(scorecard_form, midterm_form, annual_form, final_form,
+                      started: GenerationJob | None = None) -> dict:
     return {"scorecard_form": scorecard_form, "midterm_form": midterm_form, "annual_form": annual_form,
+            "final_form": final_form,
             "started": _job_context(started) if started else None,
             "recent": [job for job in recent_jobs(get_session()) if not started or job.id != started.id],
             "JOB_STATE_LABELS": JOB_STATE_LABELS}

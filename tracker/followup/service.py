@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from tracker.periods.models import PeriodState, ReportingPeriod
 from tracker.periods.service import list_periods, parse_period_code
 from tracker.programs.models import Program
+from tracker.programs.service import runs_in_year
 
 DEFAULT_PROGRAM = "program-mot-vald-2021-2025"
 
@@ -41,11 +42,17 @@ def default_period(periods: list[ReportingPeriod]) -> ReportingPeriod | None:
     return None
 
 
-def choose_period(session: Session, code: str | None) -> tuple[ReportingPeriod | None, list[ReportingPeriod]]:
-    """The tertial with this code (NotFound if it is not in the calendar), else the default one."""
+def choose_period(session: Session, code: str | None, program: Program | None = None
+                  ) -> tuple[ReportingPeriod | None, list[ReportingPeriod]]:
+    """The tertial with this code (NotFound if it is not in the calendar), else the default one.
+
+    The default is chosen among the tertials in the programme's years, so an ended
+    programme opens on its last tertial rather than on one it is not asked for.
+    """
     periods = list_periods(session)
     if not code:
-        return default_period(periods), periods
+        within = [p for p in periods if program is None or runs_in_year(program, p.year)]
+        return default_period(within or periods), periods
     try:
         year, number = parse_period_code(code)
     except ValueError:

@@ -54,7 +54,7 @@ def activity(activity_id: int):
     session = get_session()
     found = get_activity(session, activity_id) or abort(404)
     activity, program = found
-    period, _periods = _period()
+    period, _periods = _period(program)
     if period is None:
         abort(404)
     result = build_overview(session, program=program, period=period,
@@ -93,9 +93,9 @@ def history(commitment_id: int):
 
 # Reading the request
 
-def _period():
+def _period(program=None):
     try:
-        return service.choose_period(get_session(), request.args.get("period"))
+        return service.choose_period(get_session(), request.args.get("period"), program)
     except service.NotFound:
         abort(404)
 
@@ -105,7 +105,7 @@ def _choices():
         program, programs = service.choose_program(get_session(), request.args.get("program"))
     except service.NotFound:
         abort(404)
-    period, periods = _period()
+    period, periods = _period(program)
     return program, programs, period, periods
 
 

@@ -1,12 +1,18 @@
-"""The start page and the language switch."""
+"""The start page (what needs attention now) and the language switch."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import session as cookie
+from flask_babel import format_date
+from flask_login import current_user
 
-from tracker.accounts.access import ALL_ROLES, PUBLIC, allow
+from tracker.accounts import sessions
+from tracker.accounts.access import ALL_ROLES, PUBLIC, allow, allowed_roles
+from tracker.accounts.models import Role
 from tracker.accounts.views import safe_next
+from tracker.clock import local_day, today, utcnow
 from tracker.db import get_session
-from tracker.organisations import service as organisations
+from tracker.home import schedule, service
 from tracker.programs import service as programs
 
 bp = Blueprint("home", __name__)
@@ -15,13 +21,34 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @allow(ALL_ROLES)
 def index():
-    """Show the programmes and the organisations."""
+    """Show what needs attention now; contacts go to their commitments."""
+    if current_user.role == Role.contact:
+        return redirect(url_for("reporting.my_commitments"))
     session = get_session()
+    now, day = utcnow(), today()
+    operator = current_user.role in (Role.coordinator, Role.admin)
+    since = service.since_last_visit(session, user_id=current_user.id, now=now,
+                                     current_token=cookie.get(sessions.COOKIE_KEY))
     return render_template(
         "home/index.html",
+        tertials=service.open_tertials(session, today=day),
+        changes=service.new_changes(session, since=since, now=now, with_drafts=operator),
+        since_day=local_day(since.at),
+        fallback_days=service.FALLBACK_WINDOW.days,
+        reopenings=service.waiting_reopenings(session),
+        jobs=schedule.next_jobs(session, now=now, config=current_app.config) if _may_use("scheduler.index") else None,
+        funds=schedule.funds_deadlines(session, today=day),
         programs=programs.list_programs(session),
-        organisations=organisations.list_with_commitment_counts(session),
+        with_texts=operator,  # the support texts come from saved versions, drafts too
+        may_use=_may_use,
+        format_date=format_date,
     )
+
+
+def _may_use(endpoint: str) -> bool:
+    """The endpoint lets the current user in: the page links nothing that would answer 403."""
+    roles = allowed_roles(endpoint) or ()
+    return PUBLIC in roles or current_user.role in roles
 
 
 @bp.get("/sprak/<code>")

@@ -21,10 +21,13 @@ class NotificationKind(StrEnum):
     funds_report_reminder = "funds_report_reminder"  # a nämnd's usage report, before its deadline
     funds_report_overdue = "funds_report_overdue"  # … and after it
     funds_deadline_reminder = "funds_deadline_reminder"  # coordinators, before Socialstyrelsen's deadlines
+    documents_published = "documents_published"  # readers and contacts: new styrkort or reports in the archive
+    final_report_due = "final_report_due"  # coordinators: a programme's last tertial has closed
 
 
 # The kinds a user may opt out of (by email; they are still shown in the app).
 DIGEST_KINDS = frozenset({NotificationKind.coordinator_overdue_digest, NotificationKind.weekly_digest})
+PUBLICATION_KINDS = frozenset({NotificationKind.documents_published})  # User.publication_opt_out
 
 
 class EmailState(LabelledEnum):

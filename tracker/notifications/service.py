@@ -14,7 +14,13 @@ from tracker.accounts.models import User
 from tracker.audit import service as audit
 from tracker.clock import utcnow
 from tracker.notifications.mail import Mailer
-from tracker.notifications.models import DIGEST_KINDS, EmailState, Notification, NotificationKind
+from tracker.notifications.models import (
+    DIGEST_KINDS,
+    PUBLICATION_KINDS,
+    EmailState,
+    Notification,
+    NotificationKind,
+)
 
 log = logging.getLogger(__name__)
 # Wait after the 1st, 2nd, 3rd and 4th failed attempt; the 5th failure is final.
@@ -35,10 +41,12 @@ def notify(session: Session, *, user: User, kind: NotificationKind, key: str, su
     """Record a notification; None if this user already has one of this kind and key.
 
     The unique constraint decides, inside a savepoint, so two runs at once still
-    record one. A digest for a user who opted out is recorded but not emailed.
+    record one. A digest (or news of published documents) for a user who opted
+    out of them is recorded, and shown in Aviseringar, but not emailed.
     """
     kind = NotificationKind(kind)
-    skipped = kind in DIGEST_KINDS and user.digest_opt_out
+    skipped = (kind in DIGEST_KINDS and user.digest_opt_out) or (kind in PUBLICATION_KINDS
+                                                                and user.publication_opt_out)
     notification = Notification(
         user_id=user.id, kind=kind, key=key, subject=subject, text_body=text, html_body=html,
         email_state=EmailState.skipped if skipped else EmailState.pending,
@@ -151,5 +159,16 @@ def set_digest_opt_out(session: Session, *, user: User, opt_out: bool, actor: Us
     audit.record(session, actor=actor, action="user.digest_opt_out", entity=user,
                  before={"digest_opt_out": user.digest_opt_out}, after={"digest_opt_out": opt_out})
     user.digest_opt_out = opt_out
+    session.add(user)
+    return True
+
+
+def set_publication_opt_out(session: Session, *, user: User, opt_out: bool, actor: User) -> bool:
+    """Save the user's choice about emails on new styrkort and reports; True if it changed (and was audited)."""
+    if user.publication_opt_out == opt_out:
+        return False
+    audit.record(session, actor=actor, action="user.publication_opt_out", entity=user,
+                 before={"publication_opt_out": user.publication_opt_out}, after={"publication_opt_out": opt_out})
+    user.publication_opt_out = opt_out
     session.add(user)
     return True

@@ -9,6 +9,7 @@ from tracker.organisations.models import Organisation
 from tracker.periods.models import ReportingPeriod
 from tracker.programs.models import Activity, Commitment
 from tracker.reporting.models import ReportState, ReportStatus, StatusReport
+from tracker.seeding.service import DEMO_SLUG_PREFIX
 
 
 def get_by_slug(session: Session, slug: str) -> Organisation | None:
@@ -26,6 +27,14 @@ def list_with_commitment_counts(session: Session) -> list[tuple[Organisation, in
         .order_by(Organisation.kind, Organisation.name)
     ).all()
     return [(org, n) for org, n in rows]
+
+
+def real_and_demo(rows: list[tuple[Organisation, int]]) -> tuple[list[tuple[Organisation, int]],
+                                                                 list[tuple[Organisation, int]]]:
+    """Split organisation rows into the real ones and the synthetic demo ones (slugs with DEMO_SLUG_PREFIX)."""
+    real = [(org, n) for org, n in rows if not org.slug.startswith(DEMO_SLUG_PREFIX)]
+    demo = [(org, n) for org, n in rows if org.slug.startswith(DEMO_SLUG_PREFIX)]
+    return real, demo
 
 
 @dataclass(frozen=True)

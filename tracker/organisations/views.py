@@ -1,22 +1,32 @@
-"""Organisation pages: an organisation's commitments and their latest status."""
+"""Organisation pages: every nämnd and bolag (the demo ones apart), and an organisation's commitments and their
+latest status."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
 from tracker import clock
-from tracker.accounts.access import ALL_ROLES, allow, allowed_roles, check_org
+from tracker.accounts.access import ALL_ROLES, COORDINATORS, READERS, allow, allowed_roles, check_org
 from tracker.db import get_session
 from tracker.funds.summary import organisation_funds
 from tracker.organisations import service
 from tracker.programs import service as programs
 
-bp = Blueprint("organisations", __name__, url_prefix="/organisation")
+# No url_prefix: the list is /organisationer, one organisation /organisation/<slug>.
+bp = Blueprint("organisations", __name__)
 
 HISTORY = "followup.history"  # built in the follow-up area; linked when it exists
 
 
-@bp.get("/<slug>")
+@bp.get("/organisationer")
+@allow(READERS | COORDINATORS)
+def index():
+    """List every nämnd and bolag with its number of commitments; the demo organisations apart."""
+    real, demo = service.real_and_demo(service.list_with_commitment_counts(get_session()))
+    return render_template("organisations/index.html", organisations=real, demo_organisations=demo)
+
+
+@bp.get("/organisation/<slug>")
 @allow(ALL_ROLES)
 def show(slug: str):
     """Show an organisation's commitments grouped by programme and goal, with their latest status."""

@@ -34,7 +34,9 @@ from tracker.archive.models import DocumentKind, GenerationJob, JobState
 from tracker.audit.models import AuditEvent
 from tracker.clock import local_day
 from tracker.periods import service as periods
+from tracker.periods import yearly
 from tracker.periods.models import PeriodState, ReportingPeriod
+from tracker.seeding.files import read_periods
 
 MAX_ATTEMPTS = 3  # system requests in a row for one tertial's styrkort before they are left to coordinators
 INTERRUPTED = "Avbröts: processen som skapade styrkorten slutade svara."
@@ -52,6 +54,27 @@ def joined(tertials: list[ReportingPeriod]) -> str:
     """"T1 2026", "T1 2026 och T2 2026", "T3 2025, T1 2026 och T2 2026"."""
     labels = [short_label(p) for p in tertials]
     return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} och {labels[-1]}"
+
+
+def extend_calendar(session: Session, *, now: datetime, config: Mapping[str, Any]) -> str:
+    """Create the tertials of every year a programme runs, up to next year, with the default deadlines."""
+    created = extend_from_seed(session, today=local_day(now), config=config)
+    if created is None:
+        return f"Ingen standardkalender: {Path(config['SEED_DIR']) / 'periods.yaml'} finns inte."
+    return f"Skapade {joined(created)}." if created else "Kalendern har redan alla tertialer."
+
+
+def extend_from_seed(session: Session, *, today, config: Mapping[str, Any]) -> list[ReportingPeriod] | None:
+    """The calendar rule with seeds/periods.yaml's first tertial and deadlines; commits. None without the file."""
+    located = read_periods(Path(config["SEED_DIR"]))
+    if located is None:
+        return None
+    seed = located.value
+    deadlines = {number: row.deadline() for number, row in seed.deadlines.items()}
+    created = yearly.extend_calendar(session, deadlines=deadlines, today=today,
+                                     first=periods.parse_period_code(seed.first))
+    session.commit()
+    return created
 
 
 def open_due_periods(session: Session, *, now: datetime, config: Mapping[str, Any]) -> str:

@@ -44,6 +44,7 @@ class Program(ProgramBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=80, unique=True)
+    origin_id: int | None = Field(default=None, foreign_key="program.id")  # the programme it was copied from
 
 
 class GoalBase(SQLModel):
@@ -59,6 +60,7 @@ class Goal(GoalBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     program_id: int = Field(foreign_key="program.id", index=True)
     position: int = 0
+    origin_id: int | None = Field(default=None, foreign_key="goal.id")  # the goal it was copied from
 
 
 class GoalCreate(GoalBase):
@@ -88,6 +90,7 @@ class Activity(ActivityBase, table=True):
     ends_on: date
     time_frame_parsed: bool
     active: bool = True
+    origin_id: int | None = Field(default=None, foreign_key="activity.id")  # the activity it was copied from
 
 
 class ActivityCreate(ActivityBase):

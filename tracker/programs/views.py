@@ -14,7 +14,8 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from pydantic import ValidationError as ModelError
 
-from tracker.accounts.access import ALL_ROLES, COORDINATORS, allow
+from tracker.accounts.access import ALL_ROLES, COORDINATORS, allow, organisation_ids_of
+from tracker.accounts.models import Role
 from tracker.db import get_session
 from tracker.organisations import service as organisations
 from tracker.programs import editing, responsibility, service
@@ -237,7 +238,11 @@ def _program_page(program: Program, *, status: int = 200, new_goal: GoalForm | N
     """The programme page; coordinators also get the forms (those given show what was posted)."""
     session = get_session()
     goals = service.program_tree(session, program)
-    context: dict = {"program": program, "goals": goals, "editable": _can_edit()}
+    origin = session.get(Program, program.origin_id) if program.origin_id is not None else None
+    context: dict = {"program": program, "goals": goals, "editable": _can_edit(), "origin": origin,
+                     # A contact may open only their own organisations' pages: link no other (it would be a 403).
+                     "linked_orgs": organisation_ids_of(session, current_user)
+                     if current_user.role == Role.contact else None}
     if context["editable"]:
         everyone = service.active_organisations(session)
         forms = goal_forms or {}
@@ -294,3 +299,7 @@ def _responsible_refused(program: Program, activity: Activity, *, error: str, se
         return _to_program(program, "deactivated")
     override = _responsible(program, activity, error=error, selected=selected)
     return _program_page(program, status=422, override=override)
+
+
+# The pages that found a programme add their routes to this blueprint.
+from tracker.programs import founding_views  # noqa: E402, F401

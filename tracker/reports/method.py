@@ -77,9 +77,39 @@ EFFECT_GOALS = [
 ]
 
 
-def method(*, effect_goals: bool, threshold: int) -> list[tuple[str, str, dict]]:
-    """The appendix as (title, text msgid, values to fill in after translating); the effect goals' when shown."""
-    entries = [(title, text, {}) for title, text in METHOD]
+# What the final report does not show (it has no lists as of the last tertial alone).
+LAST_TERTIAL_ONLY = frozenset({METHOD[4][0], METHOD[5][0]})
+# The final report's own entries; keep them in step with the rules in `final`.
+FINAL = [
+    (N_("Slutrapportens tertialer"), N_(
+        "Slutrapporten omfattar programmets alla tertialer, från den första i tertialkalendern till den sista "
+        "tertialen i programmets sista år. Bara tertialer inom programmets år räknas. Rapporten kan skapas när "
+        "den sista tertialen har stängts.")),
+    (N_("Slutstatus"), N_(
+        "Ett åtagandes slutstatus är den status som organisationen senast lämnade in under programmet, från "
+        "vilken tertial den än kom. Till skillnad från halvtidsrapporten förs alltså en tidigare status vidare "
+        "när organisationen inte rapporterade den sista tertialen; tertialen som statusen kommer från anges. Ett "
+        "åtagande som aldrig fick en inlämnad rapport har slutstatusen Ej rapporterad. Varje åtagande som "
+        "förväntades rapportera i minst en tertial räknas, också de som avslutades före programmets slut.")),
+    (N_("Genomfört, utgått och förs vidare"), N_(
+        "Genomfört är åtaganden med slutstatusen Genomförd. Utgått är åtaganden med slutstatusen Utgår; "
+        "skälet är den kommentar organisationen skrev i den rapporten. Förs vidare är åtaganden som fortfarande "
+        "ingick i programmet den sista tertialen och vars slutstatus varken är Genomförd eller Utgår, också "
+        "de som aldrig rapporterades. Åtaganden som avslutades före den sista tertialen utan att vara "
+        "genomförda eller utgå redovisas för sig.")),
+    (N_("Utveckling över perioden"), N_(
+        "För varje tertial räknas den status som lämnades in för just den tertialen av de åtaganden som "
+        "förväntades rapportera i den. Här förs ingen status vidare: ett förväntat åtagande utan inlämnad "
+        "rapport för tertialen räknas som Ej rapporterad. I aktiviteternas tabeller visar en tom ruta att "
+        "åtagandet inte förväntades rapportera den tertialen. Behov av stöd räknas per tertial på samma sätt.")),
+]
+
+
+def method(*, effect_goals: bool, threshold: int, final: bool = False) -> list[tuple[str, str, dict]]:
+    """The appendix as (title, text msgid, values to fill in after translating); the effect goals' when shown,
+    the final report's own entries first for the final report."""
+    common = [(title, text) for title, text in METHOD if not (final and title in LAST_TERTIAL_ONLY)]
+    entries = [(title, text, {}) for title, text in (FINAL if final else []) + common]
     if effect_goals:
         (goals_title, goals_text), (masking_title, masking_text) = EFFECT_GOALS
         entries += [(goals_title, goals_text, {}),

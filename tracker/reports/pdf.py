@@ -48,7 +48,11 @@ ON_TIME, LATE, MISSING = colors.HexColor("#1d6b34"), colors.HexColor("#d08a00"),
 
 def render_programme_report(report: ProgrammeReport, *, generated_at: datetime) -> bytes:
     """The report as an A4 PDF: cover, contents, summary, goals, effect goals, organisations, support, compliance,
-    appendices."""
+    appendices (the final report has sections of its own: `pdf_final`)."""
+    if report.final is not None:
+        from tracker.reports.pdf_final import render_final_report
+
+        return render_final_report(report, generated_at=generated_at)
     story = [
         *_cover(report, generated_at), NextPageTemplate("page"), PageBreak(),
         heading("Innehåll", "h1"), contents(), PageBreak(),
@@ -265,7 +269,8 @@ def _activities(report: ProgrammeReport) -> list:
 def _method(report: ProgrammeReport) -> list:
     out = [PageBreak(), heading("Bilaga: Metod", "h1", toc_level=0),
            para("Så räknas rapportens uppgifter.")]
-    for title, text, values in method(effect_goals=bool(report.effect_goals), threshold=report.mask_threshold):
+    for title, text, values in method(effect_goals=bool(report.effect_goals), threshold=report.mask_threshold,
+                                      final=report.final is not None):
         out += [para(title, "h3"), para(text % values if values else text)]
     return out
 

@@ -138,12 +138,13 @@ def build_report_pdf(story: list[Flowable], *, title: str, header: str, footer: 
 
 
 def stacked_bars(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[tuple[str, colors.Color]], *,
-                 width: float = CONTENT_WIDTH) -> Drawing:
-    """One horizontal bar per row, its parts stacked in the order of `series` (name, colour), with a legend."""
+                 width: float = CONTENT_WIDTH, legend_rows: int = 1) -> Drawing:
+    """One horizontal bar per row, its parts stacked in the order of `series` (name, colour), with a legend
+    in `legend_rows` rows."""
     font = fonts().regular
     label_width = 62
     row_height = 16
-    legend_height = 18
+    legend_height = 18 * legend_rows
     height = row_height * len(rows)
     drawing = Drawing(width, height + legend_height + 18)
     chart = HorizontalBarChart()
@@ -170,8 +171,8 @@ def stacked_bars(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[tup
     legend.x, legend.y = label_width, legend_height - 4
     legend.fontName, legend.fontSize = font, 8
     legend.alignment = "right"
-    legend.columnMaximum = 1
-    legend.deltax, legend.dxTextSpace = 95, 4
+    legend.columnMaximum = legend_rows
+    legend.deltax, legend.dxTextSpace = 95 if legend_rows == 1 else 130, 4
     legend.colorNamePairs = [(color, name) for name, color in series]
     legend.strokeColor = INK
     legend.strokeWidth = 0.3

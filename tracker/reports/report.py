@@ -1,4 +1,4 @@
-"""The programme-wide report (halvtidsrapport, årlig sammanställning) as plain data for the page and the PDF.
+"""The programme-wide report (halvtidsrapport, årlig sammanställning, slutrapport) as plain data for the page and the PDF.
 
 Labels are Swedish msgids (N_): the page translates them, the PDF prints them as they are.
 """
@@ -7,11 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tracker.effect_goals.masking import DEFAULT_THRESHOLD
 from tracker.effect_goals.service import EffectGoalResults
 from tracker.i18n import N_
 from tracker.reporting.models import STATUS_LABELS, STATUS_SYMBOLS, ReportStatus
+
+if TYPE_CHECKING:
+    from tracker.reports.final import FinalSections
 
 NOT_REPORTED = "not_reported"
 NOT_REPORTED_LABEL = N_("Ej rapporterad")
@@ -22,6 +26,7 @@ DISTRIBUTION_KEYS = (*(s.value for s in ReportStatus), NOT_REPORTED)
 class ReportKind(StrEnum):
     midterm = "midterm"
     annual = "annual"
+    final = "final"
 
 
 def percent(part: int, whole: int) -> int | None:
@@ -85,7 +90,7 @@ class Distribution:
     def items(self) -> list[StatusCount]:
         """Every category in a fixed order, zeros included (a table row per status)."""
         total = self.total
-        return [StatusCount(key, _label(key), _symbol(key), count, percent(count, total) or 0)
+        return [StatusCount(key, status_label(key), status_symbol(key), count, percent(count, total) or 0)
                 for key, count in self.counts.items()]
 
     @property
@@ -99,16 +104,34 @@ class Distribution:
         return ", ".join(f"{c.count} {c.label}" for c in self.items if c.count) or "Inga åtaganden"
 
 
-def _label(key: str) -> str:
+def status_label(key: str) -> str:
     return NOT_REPORTED_LABEL if key == NOT_REPORTED else STATUS_LABELS[ReportStatus(key)]
 
 
-def _symbol(key: str) -> str:
+def status_symbol(key: str) -> str:
     return NOT_REPORTED_SYMBOL if key == NOT_REPORTED else STATUS_SYMBOLS[ReportStatus(key)]
 
 
+class StatusKeyed:
+    """A line with a `status` (None: not reported): its key, label and symbol as the reports print them."""
+
+    status: ReportStatus | None
+
+    @property
+    def key(self) -> str:
+        return self.status.value if self.status else NOT_REPORTED
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.key)
+
+    @property
+    def status_symbol(self) -> str:
+        return status_symbol(self.key)
+
+
 @dataclass
-class CommitmentLine:
+class CommitmentLine(StatusKeyed):
     """One organisation's commitment to an activity, as it stood in the last tertial of the range."""
 
     commitment_id: int
@@ -123,18 +146,6 @@ class CommitmentLine:
     comment: str | None = None
     next_steps: str | None = None
     overdue: bool = False
-
-    @property
-    def key(self) -> str:
-        return self.status.value if self.status else NOT_REPORTED
-
-    @property
-    def status_label(self) -> str:
-        return _label(self.key)
-
-    @property
-    def status_symbol(self) -> str:
-        return _symbol(self.key)
 
     @property
     def deviating(self) -> bool:
@@ -247,7 +258,7 @@ class Summary:
 @dataclass
 class ProgrammeReport:
     kind: ReportKind
-    title: str  # Swedish: "Halvtidsrapport", "Årlig sammanställning 2023"
+    title: str  # Swedish: "Halvtidsrapport", "Årlig sammanställning 2023", "Slutrapport"
     program_name: str
     program_short_name: str
     program_slug: str
@@ -264,6 +275,7 @@ class ProgrammeReport:
     activities: list[GoalActivities]
     effect_goals: list[EffectGoalResults] = field(default_factory=list)  # the city's results, years of the range
     mask_threshold: int = DEFAULT_THRESHOLD  # counts below it are masked wherever the report is shown masked
+    final: FinalSections | None = None  # the final report's own sections (`final`), else None
 
     @property
     def range_label(self) -> str:

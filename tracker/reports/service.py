@@ -1,7 +1,10 @@
-"""The programme-wide report over a range of tertials: the halvtidsrapport and the årlig sammanställning.
+"""The programme-wide report over a range of tertials: the halvtidsrapport, the årlig sammanställning and the
+slutrapport.
 
-One generator for both: the mid-term report runs from the programme's first
-tertial to a chosen one, the annual compilation over the tertials of a year.
+One generator for all three: the mid-term report runs from the programme's first
+tertial to a chosen one, the annual compilation over the tertials of a year, the
+final report over all of the programme's tertials once the last has closed (its
+own sections are counted by `final` from the same rows).
 Six queries load the range however many organisations, commitments and
 tertials there are (plain column rows); `figures` counts them in Python.
 Three more read the programme's effect goals and the city's results.
@@ -25,8 +28,10 @@ from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodState, ReportingPeriod
 from tracker.periods.service import parse_period_code
 from tracker.programs.models import Activity, Commitment, Goal, Program
+from tracker.programs.service import runs_in_year
 from tracker.reporting.models import ReportState, StatusReport, StatusReportVersion
 from tracker.reports.figures import count_figures
+from tracker.reports.final import final_sections
 from tracker.reports.report import ProgrammeReport, ReportKind, Tertial
 
 
@@ -96,6 +101,24 @@ def annual_range(session: Session, program: Program, year: int) -> tuple[Reporti
     return started[0], started[-1]
 
 
+def final_range(session: Session, program: Program) -> tuple[ReportingPeriod, ReportingPeriod]:
+    """The programme's first tertial to its last (the last of its end year), once the last has closed."""
+    calendar = [p for p in program_tertials(session, program) if runs_in_year(program, p.year)]
+    in_last_year = [p for p in calendar if p.year == program.end_year]
+    if not in_last_year:
+        raise ReportRangeError(N_("Programmets sista år, %(year)s, har inga tertialer i tertialkalendern än. "
+                                  "Slutrapporten kan skapas när programmets sista tertial har stängts."),
+                               year=program.end_year)
+    last = in_last_year[-1]
+    if last.state != PeriodState.closed:
+        raise ReportRangeError(N_("Slutrapporten kan skapas när programmets sista tertial, Tertial %(number)s "
+                                  "%(year)s, har stängts."), number=last.number, year=last.year)
+    return calendar[0], last
+
+
+TITLES = {ReportKind.midterm: "Halvtidsrapport", ReportKind.final: "Slutrapport"}
+
+
 def _check_year(program: Program, year: int) -> None:
     if not program.start_year <= year <= program.end_year:
         raise ReportRangeError(N_("%(year)s ligger utanför programmets period %(start)s–%(end)s."),
@@ -108,8 +131,8 @@ def build_programme_report(session: Session, *, program: Program, first: Reporti
     """The report for the programme from `first` to `last` (nine queries).
 
     `kind` defaults to the annual compilation when the range lies within one
-    year, else the mid-term report. `mask_threshold` is carried for whoever
-    shows the report masked (a PDF always is).
+    year, else the mid-term report; the final report adds its own sections.
+    `mask_threshold` is carried for whoever shows the report masked (a PDF always is).
     """
     if (first.year, first.number) > (last.year, last.number):
         raise ReportRangeError(N_("Rapportens första tertial måste komma före den sista."))
@@ -119,12 +142,13 @@ def build_programme_report(session: Session, *, program: Program, first: Reporti
     tertials = [tertial_of(p) for p in loaded.periods]
     figures = count_figures(loaded, tertials)
     return ProgrammeReport(
-        kind=kind, title="Halvtidsrapport" if kind == ReportKind.midterm else f"Årlig sammanställning {last.year}",
+        kind=kind, title=TITLES.get(kind) or f"Årlig sammanställning {last.year}",
         program_name=program.name, program_short_name=program.short_name, program_slug=program.slug,
         year=last.year if kind == ReportKind.annual else None, first=tertials[0], last=tertials[-1],
         tertials=tertials, data_as_of=data_as_of, **figures,
         effect_goals=_effect_goals(session, program, first.year, last.year, mask_threshold),
         mask_threshold=mask_threshold,
+        final=final_sections(loaded, tertials) if kind == ReportKind.final else None,
     )
 
 

@@ -1,4 +1,4 @@
-"""The programme-wide reports: the halvtidsrapport and the årlig sammanställning, for leadership."""
+"""The programme-wide reports: the halvtidsrapport, the årlig sammanställning and the slutrapport, for leadership."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
@@ -22,6 +22,7 @@ from tracker.reports.report import ReportKind
 bp = Blueprint("reports", __name__, url_prefix="/rapporter")
 
 PAGE = "reports/show.html"
+FINAL_PAGE = "reports/final.html"
 
 
 @bp.get("/<program_slug>/halvtidsrapport")
@@ -80,6 +81,22 @@ def annual(program_slug: str, year: int):
     return _page(program, periods, kind=ReportKind.annual, report=report, year=year)
 
 
+@bp.get("/<program_slug>/slutrapport")
+@allow(READERS)
+def final(program_slug: str):
+    """Show the final report over the programme's whole period, once its last tertial has closed."""
+    session = get_session()
+    program = _program_or_404(program_slug)
+    periods = service.program_tertials(session, program)
+    try:
+        first, last = service.final_range(session, program)
+    except service.ReportRangeError as error:
+        return _page(program, periods, kind=ReportKind.final, notice=_(error.template, **error.params))
+    report = service.build_programme_report(session, program=program, first=first, last=last,
+                                            kind=ReportKind.final, mask_threshold=_threshold())
+    return _page(program, periods, kind=ReportKind.final, report=report)
+
+
 def _page(program: Program, periods, *, kind: ReportKind, report=None, notice: str | None = None,
           year: int | None = None):
     started = [p for p in periods if p.state != PeriodState.upcoming]
@@ -90,8 +107,10 @@ def _page(program: Program, periods, *, kind: ReportKind, report=None, notice: s
     coordinator = current_user.role in COORDINATORS
     # The effect goals' city figures: exact for coordinators only, masked for everyone else.
     threshold = masking.viewer_of(get_session(), current_user, threshold=_threshold()).city
-    return render_template(PAGE, program=program, kind=kind, report=report, notice=notice, archived=archived,
-                           method=method(effect_goals=bool(report and report.effect_goals), threshold=_threshold()),
+    return render_template(FINAL_PAGE if kind == ReportKind.final else PAGE, program=program, kind=kind,
+                           report=report, notice=notice, archived=archived,
+                           method=method(effect_goals=bool(report and report.effect_goals), threshold=_threshold(),
+                                         final=kind == ReportKind.final),
                            effect_threshold=threshold, can_generate=coordinator,
                            effect_tables=display.results_tables(report.effect_goals, threshold, _, city=True)
                            if report else [],

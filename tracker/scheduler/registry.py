@@ -61,6 +61,10 @@ JOBS: tuple[JobSpec, ...] = (
             N_("Skickar väntande e-post och försöker igen med dem som misslyckades."),
             lambda _config: IntervalTrigger(minutes=5, timezone=TIMEZONE),
             lambda _config: _("Var 5:e minut"), run_at_start=True),
+    JobSpec("extend_calendar", "tracker.periods.jobs:extend_calendar", N_("Skapa kommande års tertialer"),
+            N_("Skapar tertialerna för varje år som ett program pågår, med sista dagar enligt "
+               "standardkalendern, så att kalendern alltid finns för nästa år."),
+            *_daily(0, 1), run_at_start=True),
     JobSpec("open_periods", "tracker.periods.jobs:open_due_periods", N_("Öppna tertialer"),
             N_("Öppnar varje tertial för rapportering på dess första dag."),
             *_daily(0, 5), run_at_start=True),
@@ -68,6 +72,11 @@ JOBS: tuple[JobSpec, ...] = (
             N_("Stänger en tertial när sista dag och respitdagarna har passerat och skapar sedan "
                "alla organisationers styrkort för den."),
             *_daily(0, 20), run_at_start=True),
+    JobSpec("offer_final_reports", "tracker.reports.jobs:offer_final_reports",
+            N_("Erbjud slutrapporter"),
+            N_("När ett programs sista tertial har stängts får samordnarna en avisering om att "
+               "slutrapporten kan skapas."),
+            *_daily(0, 40), run_at_start=True),
     JobSpec("deadline_reminders", "tracker.notifications.jobs:send_deadline_reminders",
             N_("Påminnelser före sista dag"),
             N_("Påminner kontaktpersoner som har åtaganden kvar att lämna in, ett bestämt antal dagar "

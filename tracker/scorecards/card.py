@@ -105,6 +105,8 @@ class ScorecardProgram:
     name: str
     short_name: str
     goals: list[ScorecardGoal] = field(default_factory=list)
+    continues_from: str | None = None  # the name of the programme this one was copied from
+    continues_from_slug: str | None = None
 
 
 @dataclass(frozen=True)

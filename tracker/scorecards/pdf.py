@@ -65,6 +65,8 @@ def render_scorecard(card: Scorecard, *, generated_at: datetime) -> bytes:
         story += _summary(card)
         for program in card.programs:
             story += [CondPageBreak(6 * cm), para(program.name, "h1_over_table")]
+            if program.continues_from and len(card.programs) > 1:
+                story.append(para(f"Fortsätter från {program.continues_from}", "meta"))
             for goal in program.goals:
                 story += _goal(goal)
     story += _effect_goals_section(card)
@@ -86,6 +88,10 @@ def _heading(card: Scorecard, generated_at: datetime) -> list[Flowable]:
     if card.programs:
         label = "Program" if len(card.programs) == 1 else "Programmen"
         story.append(para(f"{label}: {'; '.join(p.name for p in card.programs)}"))
+        for program in card.programs:
+            if program.continues_from:
+                story.append(para(f"Fortsätter från {program.continues_from}" if len(card.programs) == 1
+                                  else f"{program.name} – Fortsätter från {program.continues_from}"))
     story += [
         para(" · ".join(context)),
         para(f"Data per {format_datetime(card.data_as_of)} · Skapad {format_datetime(generated_at)}", "meta"),

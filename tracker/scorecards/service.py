@@ -1,8 +1,8 @@
 """An organisation's scorecard (styrkort) for a tertial, as plain data for the page and the PDF.
 
 Only submitted reports count: a draft is work in progress. Three queries
-build a scorecard however many commitments and reports there are, and two
-more its effect goals.
+build a scorecard however many commitments and reports there are, two
+more its effect goals, and one more per programme that continues another.
 """
 from __future__ import annotations
 
@@ -107,7 +107,9 @@ def build_scorecard(session: Session, *, organisation: Organisation, period: Rep
     goals: dict[int, ScorecardGoal] = {}
     for commitment, activity, goal, program in rows:
         row = _row(commitment, activity, period, previous, trail, reports)
-        card_program = programs.setdefault(program.id, ScorecardProgram(program.name, program.short_name))
+        if program.id not in programs:
+            programs[program.id] = _card_program(session, program)
+        card_program = programs[program.id]
         if goal.id not in goals:
             goals[goal.id] = ScorecardGoal(goal.number, goal.title)
             card_program.goals.append(goals[goal.id])
@@ -186,7 +188,14 @@ def _everyone(session: Session, goals: list[tuple[EffectGoal, Program]], today: 
 def _named(session: Session, program_id: int | None) -> list[ScorecardProgram]:
     """The programme a one-programme styrkort is for, named even when the organisation has no commitments in it."""
     program = session.get(Program, program_id) if program_id is not None else None
-    return [ScorecardProgram(program.name, program.short_name)] if program else []
+    return [_card_program(session, program)] if program else []
+
+
+def _card_program(session: Session, program: Program) -> ScorecardProgram:
+    """The programme as the card names it, with the programme it continues (fortsätter från) if any."""
+    origin = session.get(Program, program.origin_id) if program.origin_id is not None else None
+    return ScorecardProgram(program.name, program.short_name, continues_from=origin.name if origin else None,
+                            continues_from_slug=origin.slug if origin else None)
 
 
 def _rows(session: Session, organisation_id: int, period: ReportingPeriod, program_id: int | None):

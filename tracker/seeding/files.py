@@ -30,18 +30,24 @@ def read_bundle(seed_dir: Path) -> SeedBundle:
     bundle = SeedBundle()
     _read_organisations(bundle, seed_dir / "organisations.yaml")
     _read_programs(bundle, seed_dir / "programs.yaml")
-    periods_path = seed_dir / "periods.yaml"
-    if periods_path.exists():
-        seed, line = validate(PeriodsSeed, read_yaml(periods_path), periods_path, None)
-        for number in (1, 2, 3):
-            if number not in seed.deadlines:
-                raise SeedError(periods_path, line, f"deadlines saknar tertial {number}")
-        bundle.periods = Located(seed, periods_path, 0, line)
+    bundle.periods = read_periods(seed_dir)
     for path in sorted(seed_dir.glob("activities-*.yaml")):
         _read_activities(bundle, path)
     read_effect_goals(bundle, seed_dir)
     read_funds(bundle, seed_dir)
     return bundle
+
+
+def read_periods(seed_dir: Path) -> Located | None:
+    """The tertial calendar's seed (first and last tertial, default deadlines), if the file is there."""
+    path = seed_dir / "periods.yaml"
+    if not path.exists():
+        return None
+    seed, line = validate(PeriodsSeed, read_yaml(path), path, None)
+    for number in (1, 2, 3):
+        if number not in seed.deadlines:
+            raise SeedError(path, line, f"deadlines saknar tertial {number}")
+    return Located(seed, path, 0, line)
 
 
 def _read_organisations(bundle: SeedBundle, path: Path) -> None:

@@ -20,6 +20,7 @@ from tracker.audit import service as audit
 from tracker.effect_goals import seeding as effect_goal_seeding
 from tracker.funds import seeding as funds_seeding
 from tracker.organisations.models import Organisation, OrgKind
+from tracker.periods import yearly
 from tracker.periods.models import ReportingPeriod
 from tracker.periods.service import build_period, parse_period_code, tertials_between
 from tracker.programs import editing, responsibility
@@ -192,3 +193,10 @@ def _apply_periods(session: Session, ledger: SeedLedger, seed: PeriodsSeed, toda
             session.add(period)
             session.flush()
         ledger.remember("period", key, period.id, created=created)
+    # After the listed range, the calendar follows the programmes' years (the rule of the daily job).
+    deadlines = {number: row.deadline() for number, row in seed.deadlines.items()}
+    for year, number in yearly.missing_tertials(session, today=today, first=first):
+        period = build_period(year, number, deadlines[number], today)
+        session.add(period)
+        session.flush()
+        ledger.remember("period", f"{year}-T{number}", period.id, created=True)
