@@ -9,6 +9,11 @@ Measured in the same run (the machines are shared and noisy, so the ratios are w
   what many Flask apps do; on a sample of organisations, since it is slow;
 * parallel: the whole tertial generated with one process per core, against the serial run.
 
+The whole tertial, serial and parallel, is generated in a child process of its own so that its
+peak memory is measured alone: the child's maximum resident set (`ru_maxrss`) and, for the
+parallel run, each worker's high-water mark (VmHWM, sampled from /proc while it runs; the
+workers come from a fork server, so they are not the child's own children to `getrusage`).
+
 Targets: tracker ≤ 1.3× the floor, ≥ 3× faster than WeasyPrint, parallel ≥ 1.8× serial throughput.
 
     .venv/bin/pip install -e '.[benchmark]'     # WeasyPrint, only for this benchmark
@@ -19,11 +24,15 @@ Results: benchmarks/results/scorecards.md (and printed).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -59,12 +68,84 @@ def main() -> None:
     parser.add_argument("--scale", choices=["small", "large"], default="large")
     parser.add_argument("--sample", type=int, default=10, help="organisations rendered by every method")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--whole-tertial", nargs=4, metavar=("URL", "PERIOD_ID", "DIR", "WORKERS"),
+                        help=argparse.SUPPRESS)  # the child process that generates the whole tertial
     args = parser.parse_args()
     os.environ.setdefault("TRACKER_ENV", "development")
+    if args.whole_tertial:
+        url, period_id, directory, workers = args.whole_tertial
+        print(json.dumps(whole_tertial(url, int(period_id), Path(directory), workers=int(workers))))
+        return
     with tempfile.TemporaryDirectory(prefix="tracker-bench-") as tmp:
-        engine, period_id = prepare(f"sqlite:///{tmp}/bench.db", args.scale)
+        url = f"sqlite:///{tmp}/bench.db"
+        engine, period_id = prepare(url, args.scale)
         results = measure(engine, period_id, Path(tmp), sample=args.sample, workers=args.workers)
     report(results, args)
+
+
+def in_child(url: str, period_id: int, directory: Path, *, workers: int) -> dict:
+    """Generate the whole tertial in a new process; return its time and peak memory (MB)."""
+    answer = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--whole-tertial", url, str(period_id),
+                             str(directory), str(workers)], capture_output=True, text=True)
+    if answer.returncode != 0:
+        raise RuntimeError(f"the whole-tertial run failed:\n{answer.stderr}")
+    return json.loads(answer.stdout.strip().splitlines()[-1])
+
+
+def whole_tertial(url: str, period_id: int, directory: Path, *, workers: int) -> dict:
+    """In the child: every styrkort of the tertial, timed, with this process's and its workers' peaks."""
+    from sqlmodel import Session
+
+    import tracker.models  # noqa: F401  (every table, and the hooks that keep the data version)
+    from tracker.archive import generation
+    from tracker.db import make_engine
+    from tracker.periods.models import ReportingPeriod
+
+    engine = make_engine(url)
+    workers_peak: dict[int, tuple[str, int]] = {}
+    done = threading.Event()
+    sampler = threading.Thread(target=_sample_descendants, args=(workers_peak, done), daemon=True)
+    sampler.start()
+    with Session(engine) as session:
+        subjects = generation.scorecard_subjects(session, period=session.get(ReportingPeriod, period_id))
+        seconds = _timed(lambda: generation.generate(session, directory, subjects, generated_by_id=None,
+                                                     generated_by_label="benchmark", workers=workers))
+    done.set()
+    sampler.join()
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    helpers = sorted((role, kb / 1024) for role, kb in workers_peak.values())
+    return {"seconds": seconds, "own_mb": own, "processes": helpers}
+
+
+def _sample_descendants(peaks: dict[int, tuple[str, int]], done: threading.Event) -> None:
+    """Keep each descendant process's role and high-water mark (kB) until `done`; its last reading stands."""
+    me = os.getpid()
+    while not done.wait(0.05):
+        parents = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as stat:
+                        parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+        family, grown = {me}, True
+        while grown:
+            more = {pid for pid, parent in parents.items() if parent in family} - family
+            family |= more
+            grown = bool(more)
+        for pid in family - {me}:
+            try:
+                with open(f"/proc/{pid}/status") as status:
+                    hwm = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+                with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                    command = cmdline.read().decode(errors="replace")
+            except (OSError, StopIteration):
+                continue
+            # Workers are forked from the fork server and keep its command line.
+            role = ("resource tracker" if "resource_tracker" in command
+                    else "fork server" if parents.get(pid) == me else "worker")
+            peaks[pid] = (role, max(peaks.get(pid, (role, 0))[1], hwm))
 
 
 def measure(engine, period_id: int, tmp: Path, *, sample: int, workers: int) -> dict:
@@ -90,10 +171,11 @@ def measure(engine, period_id: int, tmp: Path, *, sample: int, workers: int) -> 
         pdf.render_scorecard(cards[subjects[0].key], generated_at=generated_at)  # warm-up: fonts, imports
         floor = _timed(lambda: [pdf.render_scorecard(cards[s.key], generated_at=generated_at) for s in subjects])
         pages = [len(pdf.render_scorecard(cards[s.key], generated_at=generated_at)) for s in sampled]
-        serial = _timed(lambda: generation.generate(session, tmp / "serial", subjects, generated_by_id=None,
-                                                    generated_by_label="benchmark"))
-        parallel = _timed(lambda: generation.generate(session, tmp / "parallel", subjects, generated_by_id=None,
-                                                      generated_by_label="benchmark", workers=workers))
+        url = session.get_bind().url.render_as_string(hide_password=False)
+        session.commit()  # nothing held open while the children write
+        serial_run = in_child(url, period_id, tmp / "serial", workers=1)
+        parallel_run = in_child(url, period_id, tmp / "parallel", workers=workers)
+        serial, parallel = serial_run["seconds"], parallel_run["seconds"]
         sample_floor = _timed(lambda: [pdf.render_scorecard(cards[s.key], generated_at=generated_at)
                                        for s in sampled])
         sample_tracker = _timed(lambda: generation.generate(session, tmp / "sample", sampled, generated_by_id=None,
@@ -101,7 +183,8 @@ def measure(engine, period_id: int, tmp: Path, *, sample: int, workers: int) -> 
         weasy = _weasyprint(session, period, sampled, cards)
     return {"count": len(subjects), "sampled": len(sampled), "commitments": commitments, "floor": floor,
             "serial": serial, "parallel": parallel, "sample_floor": sample_floor, "sample_tracker": sample_tracker,
-            "weasy": weasy, "workers": workers, "bytes": statistics.mean(pages)}
+            "weasy": weasy, "workers": workers, "bytes": statistics.mean(pages),
+            "serial_run": serial_run, "parallel_run": parallel_run}
 
 
 def _timed(work) -> float:
@@ -159,11 +242,24 @@ def report(r: dict, args) -> None:
         f"each on average ({r['bytes'] / 1024:.0f} KB per PDF).", "",
         "| method | time per styrkort | ratio | target |", "|---|---:|---|---|",
         *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows], "",
-        f"Whole tertial: serial {r['serial']:.1f} s, parallel {r['parallel']:.1f} s.",
+        "Whole tertial, each run in a process of its own (peak memory: the process's maximum resident set; "
+        "for the parallel run also each worker's, the fork server's and multiprocessing's resource tracker's; "
+        "their sum is an upper bound of what was resident at once, since the workers share the fork server's "
+        "pages):",
+        "", "| run | time | peak memory | other processes' peaks | all processes (sum of peaks) |",
+        "|---|---:|---:|---:|---:|",
+        _whole_row("serial", r["serial_run"]),
+        _whole_row(f"parallel, {r['workers']} processes", r["parallel_run"]),
     ]
     text = "\n".join(lines) + "\n"
     print(text)
     RESULTS.write_text(text)
+
+
+def _whole_row(name: str, run: dict) -> str:
+    others = ", ".join(f"{role} {mb:.0f} MB" for role, mb in run["processes"]) or "–"
+    total = run["own_mb"] + sum(mb for _role, mb in run["processes"])
+    return f"| {name} | {run['seconds']:.1f} s | {run['own_mb']:.0f} MB | {others} | {total:.0f} MB |"
 
 
 if __name__ == "__main__":

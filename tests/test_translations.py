@@ -213,10 +213,13 @@ def test_my_commitments_in_english_with_the_report_form(seeded, session, make_us
     period = open_latest_tertial(session)
     client = english(login(make_user(Role.contact, orgs=[farsta(session)])))
     html = page(client, "/mina-ataganden")
-    assert_english(html, ["My commitments", "Save draft", "Submit", "Time frame", "Choose a status", "Not started",
-                          "Reporting deadline:"],
-                   ["Spara utkast", "Lämna in", "Tidsperiod", "Välj status", "Ej påbörjad", "Sista dag att rapportera"])
-    commitment = re.search(r'action="/rapport/(\d+)/' + period.code + '"', html)[1]
+    assert_english(html, ["My commitments", "Reporting deadline:", "Not reported", "Report", "Filter"],
+                   ["Rapportera", "Ej rapporterad", "Sista dag att rapportera", "Filtrera"])
+    commitment = re.search(r'href="/rapport/(\d+)/' + period.code + r'\?from=mine"', html)[1]
+    editor = page(client, f"/rapport/{commitment}/{period.code}?from=mine")  # the row's editor, on its own page
+    assert_english(editor, ["Save draft", "Submit", "Time frame", "Choose a status", "Not started",
+                            "Back to My commitments"],
+                   ["Spara utkast", "Lämna in", "Tidsperiod", "Välj status", "Ej påbörjad"])
     response = client.post(f"/rapport/{commitment}/{period.code}", data={
         "status": "", "comment": "", "version": "", "action": "submit", "from": "mine"})
     assert response.status_code == 422
@@ -225,7 +228,8 @@ def test_my_commitments_in_english_with_the_report_form(seeded, session, make_us
     saved = client.post(f"/rapport/{commitment}/{period.code}", data={
         "status": "in_progress", "comment": "Vi har börjat.", "version": "", "action": "draft", "from": "mine"},
         follow_redirects=True)
-    assert_english(saved.get_data(as_text=True), ["Draft saved", "Vi har börjat."], ["Utkast sparat"])
+    assert_english(saved.get_data(as_text=True), ["Draft saved", "Draft"], ["Utkast sparat"])
+    assert "Vi har börjat." in page(client, f"/rapport/{commitment}/{period.code}?from=mine")
 
 
 def test_users_page_in_english_for_the_admin(seeded, make_user, login):

@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker import db
 from tracker.config import ROOT, load_config
-from tracker.extensions import babel, csrf, htmx, limiter, login_manager
+from tracker.extensions import babel, csrf, htmx, login_manager
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -31,7 +31,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     babel.init_app(app, default_locale="sv", default_timezone="Europe/Stockholm", locale_selector=select_locale)
     csrf.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
 
     from tracker import cli, errors, web

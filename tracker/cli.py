@@ -5,6 +5,7 @@ import os
 import sys
 
 import click
+import sqlalchemy
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from pydantic import ValidationError
@@ -135,6 +136,9 @@ def demo_data_command(scale: str) -> None:
             session.rollback()
             click.echo(str(exc))
             return
+        session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sqlalchemy.text("ANALYZE"))  # fresh bulk rows: give the planner statistics
         session.commit()
     click.echo(
         f"Skapade {result.organisations} organisationer, {result.activities} aktiviteter, "

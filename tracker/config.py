@@ -59,7 +59,6 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "LOGIN_MAX_LOCK": timedelta(minutes=_positive("TRACKER_LOGIN_MAX_LOCK_MINUTES", "60", unit="minuter")),
         # Proxies in front whose X-Forwarded-For and -Proto are believed (werkzeug's ProxyFix); 0: none.
         "PROXY_COUNT": _whole("TRACKER_PROXY_COUNT", "0", unit="proxyservrar"),
-        "RATELIMIT_STORAGE_URI": "memory://",  # Flask-Limiter limits no route at present; named so it does not warn
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,  # uploads (effect-goal files) are refused above this, early
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         # Email: SMTP when a host is set; otherwise messages go to the outbox folder and the log.

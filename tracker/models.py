@@ -7,6 +7,7 @@ import tracker.archive.models
 import tracker.audit.models
 import tracker.audit.service  # registers the append-only guard
 import tracker.effect_goals.models
+import tracker.followup.freshness  # the data version, and the hooks that move it on
 import tracker.funds.models
 import tracker.notifications.models
 import tracker.organisations.models

@@ -51,6 +51,7 @@ def test_contact_updates_three_commitments_inline_and_submits(page, new_page, li
     page.evaluate("window.stayedOnPage = true")
     texts = ["Två föräldragrupper startade.", "Materialet översatt till fyra språk.", "Rutinen beslutad."]
     for commitment_id, text in zip(open_tertial[:3], texts, strict=True):
+        page.locator(f"#o{commitment_id}").click()  # the row's link loads its editor in place (htmx)
         component = page.locator(f"#report-{commitment_id}")
         component.get_by_label("Status").select_option(label="◐ Pågår")
         component.get_by_label("Kommentar").fill(text)
@@ -89,6 +90,7 @@ def test_two_people_editing_the_same_report_see_a_conflict(new_page, live_app, l
     target = open_tertial[0]
     for page in (anna, bo):
         page.goto(f"{live_server}/mina-ataganden")
+        page.locator(f"#o{target}").click()  # the row's link loads its editor in place (htmx)
     first = anna.locator(f"#report-{target}")
     first.get_by_label("Status").select_option(label="◐ Pågår")
     first.get_by_label("Kommentar").fill("Annas text")

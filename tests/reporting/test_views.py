@@ -1,9 +1,11 @@
-"""The contact's reporting pages: Mina åtaganden, inline editing with htmx, and plain form posts."""
+"""The contact's reporting pages: Mina åtaganden, inline editing with htmx, and plain form posts.
+
+The lists show a compact row per commitment; its editor is loaded on demand (tests/reporting/test_rows.py).
+"""
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
 from sqlmodel import func, select
@@ -17,28 +19,6 @@ from tracker.reporting import service as reporting
 from tracker.reporting.models import ReportState, ReportStatus, StatusReport, StatusReportContent, StatusReportVersion
 
 PERIOD = "2024-T1"
-
-
-@pytest.fixture
-def world(session, make_org, make_activity, make_commitment, make_period, make_user):
-    """Farsta reports in the open 2024-T1 and reported on one commitment in 2023-T3; Bromma is another org."""
-    farsta = make_org("farsta", name="Farsta stadsdelsnämnd")
-    bromma = make_org("bromma", name="Bromma stadsdelsnämnd")
-    previous = make_period("2023-T3", state=PeriodState.closed)
-    period = make_period(PERIOD, state=PeriodState.open)
-    parenting = make_commitment(organisation=farsta, activity=make_activity(title="Föräldraskapsstöd",
-                                                                            time_frame="2022–2024"))
-    campaign = make_commitment(organisation=farsta, activity=make_activity(title="Kampanj mot sexköp"))
-    brommas = make_commitment(organisation=bromma, activity=make_activity(title="Brommas aktivitet"))
-    session.add(StatusReport(commitment_id=parenting.id, period_id=previous.id, status=ReportStatus.in_progress,
-                             comment="Grupper startade i två parker.", next_steps="Fler grupper i höst.",
-                             state=ReportState.submitted))
-    session.commit()
-    return SimpleNamespace(
-        farsta=farsta, bromma=bromma, period=period, previous=previous, parenting=parenting, campaign=campaign,
-        brommas=brommas, contact=make_user(Role.contact, orgs=[farsta]),
-        coordinator=make_user(Role.coordinator),
-    )
 
 
 def hx(target: str) -> dict[str, str]:
@@ -60,6 +40,20 @@ def report_of(session, commitment, period) -> StatusReport | None:
 def count(session, model) -> int:
     session.expire_all()
     return session.exec(select(func.count()).select_from(model)).one()
+
+
+def row_of(html: str, commitment) -> str:
+    """The compact row of one commitment in a list."""
+    match = re.search(rf'<tr id="row-{commitment.id}".*?</tr>', html, re.S)
+    assert match, f"no row for commitment {commitment.id}"
+    return match.group(0)
+
+
+def editor_page(client, commitment, period=PERIOD) -> str:
+    """The commitment's editor on a page of its own (where the row's link goes without JavaScript)."""
+    response = client.get(f"/rapport/{commitment.id}/{period}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
 
 
 def article(html: str, commitment) -> str:
@@ -104,10 +98,12 @@ def test_contact_sees_own_commitments_by_goal_with_last_tertials_report(seeded, 
         Activity.id.not_in(select(Commitment.activity_id).where(Commitment.organisation_id == org.id)))).first()
     seeded.commit()
 
-    html = login(make_user(Role.contact, orgs=[org])).get("/mina-ataganden").get_data(as_text=True)
+    client = login(make_user(Role.contact, orgs=[org]))
+    html = client.get("/mina-ataganden").get_data(as_text=True)
 
     assert re.findall(r"<h2[^>]*>(.*?)</h2>", html) == [f"{org.name} – Tertial 3 2025"]
-    assert html.count('<article class="report') == len(rows)
+    assert html.count('<tr id="row-') == len(rows)
+    assert "<textarea" not in html and "<article" not in html  # compact: no editor until one is asked for
     headings = re.findall(r"<h3[^>]*>(.*?)</h3>", html)
     # Socialnämnden has commitments in both seeded programmes, so each heading names its programme.
     programs = {p.id: p.short_name for p in seeded.exec(select(Program)).all()}
@@ -119,7 +115,11 @@ def test_contact_sees_own_commitments_by_goal_with_last_tertials_report(seeded, 
     assert headings[-1] == ("Information om stöd och hjälp för våldsutsatta är tydlig, lättillgänglig och säker"
                             ' <span class="meta">(Bryt upp)</span>')
     assert not_farstas.title not in html
-    component = article(html, first)
+    assert '<th scope="col">Status Tertial 2 2025</th>' in html
+    row = row_of(html, first)
+    assert '<span aria-hidden="true">●</span> Genomförd' in row  # last tertial's status, in words too
+    assert "Ej rapporterad" in row
+    component = article(editor_page(client, first, "2025-T3"), first)
     assert "Förra tertialen (Tertial 2 2025)" in component
     assert "Klart i våras." in component and "Genomförd" in component and "●" in component
     assert rows[0][1].time_frame in component
@@ -130,7 +130,7 @@ def test_contact_of_two_organisations_gets_a_section_for_each(world, make_user, 
     html = login(user).get("/mina-ataganden").get_data(as_text=True)
     assert re.findall(r"<h2[^>]*>(.*?)</h2>", html) == [
         "Bromma stadsdelsnämnd – Tertial 1 2024", "Farsta stadsdelsnämnd – Tertial 1 2024"]
-    assert all(f'id="{prefix}-' in html for prefix in (f"c{world.parenting.id}", f"c{world.brommas.id}"))
+    assert all(f'id="row-{c.id}"' in html for c in (world.parenting, world.brommas))
 
 
 def test_without_an_open_tertial_the_page_says_so_and_when_the_next_opens(seeded, make_user, make_period, login):
@@ -242,8 +242,11 @@ def test_submit_all_submits_every_draft_of_the_organisation(world, session, logi
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "2 rapporter för Farsta stadsdelsnämnd är inlämnade." in html
-    assert html.count('hx-swap-oob="true"') == 2  # both components are refreshed with their new version
-    assert f'id="report-{world.parenting.id}"' in html and 'name="version" value="2"' in html
+    # Both rows are refreshed out of band (an editor open in the list closes to its row, now submitted).
+    assert html.count('<template><tr id="row-') == html.count('hx-swap-oob="true"') == 2
+    for commitment in (world.parenting, world.campaign):
+        assert '<span class="tag state-submitted">Inlämnad</span>' in row_of(html, commitment)
+    assert "<textarea" not in html
     assert report_of(session, world.parenting, world.period).state == ReportState.submitted
     assert report_of(session, world.campaign, world.period).state == ReportState.submitted
     assert report_of(session, world.brommas, world.period).state == ReportState.draft
@@ -258,21 +261,24 @@ def test_submit_all_submits_nothing_when_one_report_cannot_be_submitted(world, s
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Ingenting lämnades in. 1 av åtagandena behöver rättas först." in html
-    link = f'<a href="#report-{world.campaign.id}">Kampanj mot sexköp</a>'
+    link = f'<a href="#row-{world.campaign.id}">Kampanj mot sexköp</a>'
     assert f"{link}: Välj en status innan du lämnar in." in html
     assert "Föräldraskapsstöd" not in html
     assert report_of(session, world.parenting, world.period).state == ReportState.draft
     assert count(session, StatusReportVersion) == 2
 
 
-def test_submit_all_without_javascript_shows_the_errors_beside_the_fields(world, session, login):
+def test_submit_all_without_javascript_shows_the_errors_in_the_rows(world, session, login):
     _draft(session, world.parenting, world.period, world.contact, status=ReportStatus.in_progress, comment="A")
     session.commit()
     response = login(world.contact).post(f"/rapportera/farsta/{PERIOD}/lamna-in", data={"from": "mine"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "<h1>Mina åtaganden</h1>" in html
-    assert error_beside(html, world.campaign, "status") == "Ingen rapport är sparad än. Välj en status och spara."
+    row = row_of(html, world.campaign)
+    assert '<span class="error"> Ingen rapport är sparad än. Välj en status och spara.</span>' in row
+    assert f'href="/rapport/{world.campaign.id}/{PERIOD}?from=mine"' in row  # its editor, to fix it there
+    assert "error" not in row_of(html, world.parenting)
     assert report_of(session, world.parenting, world.period).state == ReportState.draft
 
 
@@ -383,9 +389,9 @@ def test_copy_previous_fills_the_form_without_saving(world, session, login):
 
 
 def test_copy_is_offered_only_when_last_tertial_has_text(world, login):
-    html = login(world.contact).get("/rapportera/farsta").get_data(as_text=True)
-    assert f'id="c{world.parenting.id}-copy"' in html
-    assert f'id="c{world.campaign.id}-copy"' not in html
+    client = login(world.contact)
+    assert f'id="c{world.parenting.id}-copy"' in editor_page(client, world.parenting)
+    assert f'id="c{world.campaign.id}-copy"' not in editor_page(client, world.campaign)
 
 
 def test_text_submitted_unchanged_from_last_tertial_is_flagged(world, session, login):
@@ -404,7 +410,7 @@ def test_plain_post_redirects_back_with_a_flash_message(world, session, login):
     response = post_report(client, world.parenting, htmx=False, status="in_progress", comment="Utan JS",
                            **{"from": "mine"})
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/mina-ataganden#report-{world.parenting.id}")
+    assert response.headers["Location"].endswith(f"/mina-ataganden#row-{world.parenting.id}")
     page = client.get("/mina-ataganden").get_data(as_text=True)
     assert re.search(r'<div class="flash" role="status"><p>Utkast sparat \d\d:\d\d: Föräldraskapsstöd</p>', page)
     assert report_of(session, world.parenting, world.period).comment == "Utan JS"
@@ -413,7 +419,7 @@ def test_plain_post_redirects_back_with_a_flash_message(world, session, login):
 def test_plain_post_from_the_organisation_page_returns_there(world, login):
     response = post_report(login(world.coordinator), world.parenting, htmx=False, status="done", action="submit")
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/rapportera/farsta?period={PERIOD}#report-{world.parenting.id}")
+    assert response.headers["Location"].endswith(f"/rapportera/farsta?period={PERIOD}#row-{world.parenting.id}")
 
 
 def test_plain_post_with_an_error_shows_the_whole_page_with_the_users_text(world, session, login):
@@ -439,8 +445,12 @@ def test_organisation_page_shows_a_chosen_closed_tertial_read_only(world, login)
     client = login(world.contact)
     html = client.get("/rapportera/farsta?period=2023-T3").get_data(as_text=True)
     assert "Tertial 3 2023 är stängd för rapportering" in html
-    assert "Grupper startade i två parker." in html
+    assert '<span aria-hidden="true">◐</span> Pågår' in row_of(html, world.parenting)
+    assert f'href="/rapport/{world.parenting.id}/2023-T3"' in row_of(html, world.parenting)
+    assert row_of(html, world.parenting).endswith(">Visa</a></td>\n</tr>")  # read only: shown, not reported
     assert 'action="/rapport/' not in html and "Lämna in alla" not in html
+    editor = editor_page(client, world.parenting, "2023-T3")
+    assert "Grupper startade i två parker." in editor and 'action="/rapport/' not in editor
     assert client.get("/rapportera/farsta?period=2019-T1").status_code == 404
     assert client.get("/rapportera/farsta?period=T1").status_code == 404
     assert client.post(f"/rapport/{world.parenting.id}/2024-T9", data={}).status_code == 404
@@ -449,7 +459,8 @@ def test_organisation_page_shows_a_chosen_closed_tertial_read_only(world, login)
 def test_organisation_page_defaults_to_the_open_tertial(world, login):
     html = login(world.contact).get("/rapportera/farsta").get_data(as_text=True)
     assert "Farsta stadsdelsnämnd – Tertial 1 2024" in html
-    assert html.count('<form method="post" action="/rapport/') == 2
+    assert html.count('<tr id="row-') == 2 and html.count(">Rapportera</a>") == 2
+    assert 'action="/rapport/' not in html  # the editors are loaded on demand
     assert "Lämna in alla" in html
 
 

@@ -7,15 +7,19 @@ opens the activity's own page.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, get_template_attribute, render_template, request
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 
 from tracker.accounts.access import READERS, allow, check_org
 from tracker.accounts.models import Role
+from tracker.clock import today
 from tracker.db import get_session
 from tracker.extensions import htmx
 from tracker.followup import service
+from tracker.followup.cache import Remembered, cached_overview
 from tracker.followup.compliance import COMPLIANCE_SORTS
 from tracker.followup.compliance import compliance as organisation_compliance
 from tracker.followup.filters import STATUS_CHOICES, Filters, whole_number
@@ -25,6 +29,8 @@ from tracker.followup.overview import build_overview, get_activity
 bp = Blueprint("followup", __name__, url_prefix="/uppfoljning")
 
 ACTIVITY = "followup/activity.html"
+OVERVIEW = "followup/overview.html"
+REMEMBERED_OVERVIEW = "followup/overview_remembered.html"  # the overview with its main block as remembered
 
 
 # Activities per page of the overview: the real programme (33) fits on one page.
@@ -39,12 +45,24 @@ def overview():
     program, programs, period, periods = _choices()
     filters = Filters.from_args(request.args)
     page = whole_number(request.args.get("sida", "1")) or 1
-    result = (build_overview(session, program=program, period=period, filters=filters,
-                             page=page, page_size=PAGE_SIZE, rows=False)
-              if program and period else None)
-    return render_template("followup/overview.html", overview=result, programs=programs, periods=periods,
-                           program=program, period=period, filters=result.filters if result else filters,
-                           status_choices=STATUS_CHOICES, show_drafts=_sees_drafts())
+    context = {"programs": programs, "periods": periods, "program": program, "period": period,
+               "status_choices": STATUS_CHOICES, "show_drafts": _sees_drafts()}
+    if not (program and period):
+        return render_template(OVERVIEW, overview=None, filters=filters, **context)
+    remembered = Remembered(session)
+
+    def content() -> str:
+        result = cached_overview(session, program=program, period=period, filters=filters, page=page,
+                                 page_size=PAGE_SIZE, remembered=remembered)
+        # Rendered alone, the block does not see the template's top-level import: hand it the macro.
+        spread = get_template_attribute("followup/_macros.html", "spread")
+        return Markup(render_block(OVERVIEW, "content", overview=result, filters=result.filters, spread=spread,
+                                   **context))
+
+    # The block's key: the data's, and what the block shows differently per reader (cache.py says why).
+    key = ("overview.html", program.id, period.id, filters, page, context["show_drafts"], str(get_locale()),
+           str(get_timezone()), today(), request.script_root)
+    return render_template(REMEMBERED_OVERVIEW, content=remembered.get(key, content), **context)
 
 
 @bp.get("/aktivitet/<int:activity_id>")

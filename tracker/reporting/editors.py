@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from flask import url_for
 from flask_babel import format_datetime, format_number, ngettext
 from flask_babel import gettext as _
 from sqlmodel import Session
@@ -24,9 +25,11 @@ from tracker.reporting.models import (
     REPORT_STATE_LABELS,
     TEXT_LIMITS,
     ReportState,
+    ReportStatus,
     StatusReport,
     StatusReportContent,
 )
+from tracker.reporting.rows import RowFilter
 
 ORIGINS = ("mine", "org")  # the page a plain form post returns to
 FIELD_ORDER = ("status", "comment", "next_steps", "support_needed", "support_text")
@@ -58,10 +61,36 @@ class ReportEditor:
     errors: dict[str, str] = field(default_factory=dict)
     notice: Notice | None = None
     conflict: StatusReport | None = None
+    open: bool = False  # in a list: the whole editor in place of the commitment's compact row
+    focus: bool = False  # just loaded on demand: its heading takes the focus
+    level: int = 4  # the heading level of the activity's title
 
     @property
     def dom_id(self) -> str:
         return f"report-{self.row.commitment.id}"
+
+    @property
+    def row_id(self) -> str:
+        return f"row-{self.row.commitment.id}"
+
+    @property
+    def state(self) -> str:
+        """The report's state in the tertial: draft, submitted or missing (no report saved)."""
+        return self.row.report.state if self.row.report is not None else "missing"
+
+    @property
+    def deviation(self) -> bool:
+        return self.row.report is not None and self.row.report.status == ReportStatus.deviation
+
+    @property
+    def support_needed(self) -> bool:
+        return self.row.report is not None and self.row.report.support_needed
+
+    @property
+    def editor_url(self) -> str:
+        """The editor alone: swapped in for the row with htmx, a page of its own without JavaScript."""
+        args = {"from": "mine"} if self.origin == "mine" else {}
+        return url_for("reporting.editor", commitment_id=self.row.commitment.id, period=self.period.code, **args)
 
     def field_id(self, name: str) -> str:
         return f"c{self.row.commitment.id}-{name}"
@@ -109,10 +138,18 @@ class OrganisationSection:
     problems: list[tuple[ReportRow, dict[str, str]]] = field(default_factory=list)
     notice: Notice | None = None
     origin: str = "org"
+    filter: RowFilter = field(default_factory=RowFilter)
 
     @property
     def editors(self) -> list[ReportEditor]:
         return [editor for _goal, editors in self.goals for editor in editors]
+
+    @property
+    def shown(self) -> list[tuple[GoalReports, list[ReportEditor]]]:
+        """The goals and commitments the filter lets through (an editor open in the list always shows)."""
+        shown = [(goal, [e for e in editors if e.open or self.filter.matches(goal=goal.goal.id, state=e.state)])
+                 for goal, editors in self.goals]
+        return [(goal, editors) for goal, editors in shown if editors]
 
     @property
     def many_programs(self) -> bool:
@@ -158,15 +195,16 @@ def saved_editor(session: Session, row: ReportRow, period: ReportingPeriod, repo
 def organisation_section(session: Session, org: Organisation, period: ReportingPeriod | None, *, origin: str,
                          others: Iterable[ReportingPeriod] = (), overrides: dict[int, ReportEditor] | None = None,
                          editable: bool | None = None, **changes) -> OrganisationSection:
-    """An organisation's editors in a tertial; `overrides` are editors already built for this request."""
+    """An organisation's commitments in a tertial, each a compact row; `overrides` are editors open in the list.
+
+    The rows' editors carry no user names: only an open editor shows who saved.
+    """
     section = OrganisationSection(organisation=org, period=period, other_periods=list(others), origin=origin, **changes)
     if period is None:
         return section
     overrides = {cid: e for cid, e in (overrides or {}).items() if e.period.id == period.id}
     section.editable = period_open_for(session, period, org.id) if editable is None else editable
     goals = editing.organisation_reports(session, organisation_id=org.id, period=period)
-    reports = [row.report for goal in goals for row in goal.rows if row.report is not None]
-    names = user_names(session, [r.updated_by_id for r in reports] + [r.submitted_by_id for r in reports])
     previous = previous_period(session, period)
     errors_of = {row.commitment.id: errors for row, errors in section.problems}
     for goal in goals:
@@ -175,7 +213,7 @@ def organisation_section(session: Session, org: Organisation, period: ReportingP
             editor = overrides.get(row.commitment.id) or ReportEditor(
                 row=row, organisation=org, period=period, previous_period=previous, editable=section.editable,
                 origin=origin, content=row.report or StatusReportContent(),
-                version=row.report.version if row.report else None, names=names,
+                version=row.report.version if row.report else None,
                 errors=errors_of.get(row.commitment.id, {}),
             )
             editors.append(editor)
@@ -183,8 +221,8 @@ def organisation_section(session: Session, org: Organisation, period: ReportingP
     return section
 
 
-def my_sections(session: Session, organisation_ids: Iterable[int], *,
-                replace: OrganisationSection | None = None) -> list[OrganisationSection]:
+def my_sections(session: Session, organisation_ids: Iterable[int], *, replace: OrganisationSection | None = None,
+                filter: RowFilter | None = None) -> list[OrganisationSection]:
     """A contact's organisations, each in the first tertial open for it (`replace` as the request left it)."""
     sections = []
     for org in editing.organisations(session, organisation_ids):
@@ -193,7 +231,7 @@ def my_sections(session: Session, organisation_ids: Iterable[int], *,
             continue
         open_now = editing.open_periods_for(session, org.id)
         sections.append(organisation_section(session, org, open_now[0] if open_now else None, origin="mine",
-                                             others=open_now[1:]))
+                                             others=open_now[1:], filter=filter or RowFilter()))
     return sections
 
 

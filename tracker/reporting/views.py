@@ -1,8 +1,10 @@
 """Contacts report the status of their commitments each tertial (Mina åtaganden).
 
-Every form works as a plain POST (answered with a redirect and a flash
-message, or the page again with the problem shown); htmx requests, told apart
-by `htmx.target`, get the component that replaces itself.
+Each commitment is a compact row; its editor is loaded on demand (in place of
+the row with htmx, a page of its own without JavaScript). Every form works as a
+plain POST (answered with a redirect and a flash message, or the page again
+with the problem shown); htmx requests, told apart by `htmx.target`, get the
+component that replaces itself.
 """
 from __future__ import annotations
 
@@ -25,9 +27,15 @@ from tracker.programs.service import has_ended, runs_in_year
 from tracker.reporting import editing, editors, rules, service
 from tracker.reporting.editing import ReportRow
 from tracker.reporting.editors import Notice, OrganisationSection, ReportEditor, origin_of
+from tracker.reporting.rows import ROW_STATES, RowFilter, goal_choices
 from tracker.viewkit import commit_or_refuse, organisation_or_404, period_or_404, version_field, wants_fragment
 
 bp = Blueprint("reporting", __name__)
+
+
+@bp.record_once
+def _row_states(state) -> None:
+    state.app.jinja_env.globals["ROW_STATES"] = ROW_STATES
 
 
 @bp.app_template_global()
@@ -36,6 +44,7 @@ def program_ended(program: Program) -> bool:
     return has_ended(program, today())
 
 REPORT = "reporting/_report.html"
+ROW = "reporting/_row.html"
 ORGANISATION = "reporting/_organisation.html"
 LIVE = "reporting/_live.html"
 
@@ -43,7 +52,7 @@ LIVE = "reporting/_live.html"
 @bp.get("/mina-ataganden")
 @allow(Role.contact)
 def my_commitments():
-    """Show the contact's commitments in the tertial open for each of their organisations."""
+    """Show the contact's commitments in the tertial open for each of their organisations, filtered."""
     return _my_page()
 
 
@@ -56,6 +65,22 @@ def organisation(slug: str):
     code = request.args.get("period")
     period = period_or_404(session, code) if code else editing.default_period_for(session, org.id)
     return _organisation_page(org, period)
+
+
+@bp.get("/rapport/<int:commitment_id>/<period>")
+@allow(Role.contact, Role.coordinator)
+def editor(commitment_id: int, period: str):
+    """Show one commitment's report editor: in place of its row for htmx, else as a page of its own."""
+    row, tertial = _reportable(commitment_id, period)
+    editor = editors.report_editor(get_session(), row, tertial, origin=origin_of(request.args.get("from")))
+    if wants_fragment(editor.row_id):
+        if request.args.get("view") == "row":  # closed again: the compact row, its link focused
+            editor.focus = True
+            return render_block(ROW, "row", editor=editor)
+        editor.open = editor.focus = True
+        return render_block(ROW, "editor_row", editor=editor)
+    editor.level = 2
+    return render_template("reporting/commitment.html", editor=editor)
 
 
 @bp.post("/rapport/<int:commitment_id>/<period>")
@@ -80,7 +105,7 @@ def save(commitment_id: int, period: str):
     if wants_fragment():
         return _fragment(editor, 200, editor.notice.text)
     flash(_("%(message)s: %(activity)s", message=editor.notice.text, activity=row.activity.title))
-    return _back(editor.origin, editor.organisation, tertial, anchor=editor.dom_id)
+    return _back(editor.origin, editor.organisation, tertial, anchor=editor.row_id)
 
 
 @bp.post("/rapport/<int:commitment_id>/<period>/kopiera")
@@ -127,9 +152,10 @@ def submit_all(slug: str, period: str):
         # The summary replaces itself; each submitted report's component is refreshed out of band.
         html = render_block(ORGANISATION, "submit_all", section=section)
         submitted = {report.id for report in reports}
-        for editor in section.editors:
+        for editor in section.editors:  # an editor open in the list closes to its row, now submitted
             if editor.row.report is not None and editor.row.report.id in submitted:
-                html += render_block(REPORT, "report", editor=editor, oob=True)
+                # A <tr> outside a table is dropped by the HTML parser unless it comes in a <template>.
+                html += "<template>" + render_block(ROW, "row", editor=editor, oob=True) + "</template>"
         return html + _live(notice.text), status
     if status == 200:
         flash(notice.text)
@@ -156,21 +182,40 @@ def _origin() -> str:
     return origin_of(request.form.get("from"))
 
 
+def _filter() -> RowFilter:
+    return RowFilter.from_args(request.args)
+
+
 # Pages
 
 def _my_page(*, replace: OrganisationSection | None = None, status: int = 200):
     session = get_session()
-    sections = editors.my_sections(session, organisation_ids_of(session, current_user), replace=replace)
+    row_filter = _filter()
+    sections = editors.my_sections(session, organisation_ids_of(session, current_user), replace=replace,
+                                   filter=row_filter)
     any_open = any(s.period for s in sections)
-    return render_template("reporting/my_commitments.html", sections=sections, any_open=any_open,
-                           next_period=None if any_open else editing.next_period(session)), status
+    return _listing("reporting/my_commitments.html", sections, row_filter, status, any_open=any_open,
+                    next_period=None if any_open else editing.next_period(session))
 
 
 def _organisation_page(org: Organisation, period: ReportingPeriod | None, *,
                        section: OrganisationSection | None = None, status: int = 200):
-    section = section or editors.organisation_section(get_session(), org, period, origin="org")
-    return render_template("reporting/organisation.html", section=section,
-                           periods=list_periods(get_session())), status
+    row_filter = _filter()
+    section = section or editors.organisation_section(get_session(), org, period, origin="org", filter=row_filter)
+    return _listing("reporting/organisation.html", [section], row_filter, status, section=section,
+                    periods=list_periods(get_session()))
+
+
+def _listing(template: str, sections: list[OrganisationSection], row_filter: RowFilter, status: int, **context):
+    """A page of compact rows; a filter asked for with htmx gets the list alone and an announcement."""
+    context.update(sections=sections, filter=row_filter, goals=goal_choices(sections))
+    if wants_fragment("commitments"):
+        shown = sum(len(editors) for s in sections for _goal, editors in s.shown)
+        total = sum(len(s.editors) for s in sections)
+        return render_block(template, "commitments", **context) + _live(
+            ngettext("Visar %(num)d av %(total)d åtaganden", "Visar %(num)d av %(total)d åtaganden", shown,
+                     total=total)), status
+    return render_template(template, **context), status
 
 
 def _page(origin: str, section: OrganisationSection, *, status: int):
@@ -218,12 +263,14 @@ def _refused(commitment_id: int, period: ReportingPeriod, error: service.Reporti
 def _show(editor: ReportEditor, status: int, announcement: str):
     if wants_fragment():
         return _fragment(editor, status, announcement)
+    editor.open = True
     section = editors.organisation_section(get_session(), editor.organisation, editor.period, origin=editor.origin,
                                            overrides={editor.row.commitment.id: editor})
     return _page(editor.origin, section, status=status)
 
 
 def _fragment(editor: ReportEditor, status: int, announcement: str):
+    editor.open = request.form.get("in_list") == "1"  # opened in a list (not on its own page): it can close
     announcement = _("%(message)s: %(activity)s", message=announcement, activity=editor.row.activity.title)
     return render_block(REPORT, "report", editor=editor) + _live(announcement), status
 

@@ -13,13 +13,14 @@ The rules (written out for readers in `method`):
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
-from tracker.clock import local_day
+from tracker.clock import STOCKHOLM, local_day
 from tracker.reporting.models import FINISHED_STATUSES, ReportStatus
 from tracker.reports.report import (
     NOT_REPORTED,
     ActivityEntry,
+    ActivitySummary,
     CommitmentLine,
     Distribution,
     GoalActivities,
@@ -59,7 +60,13 @@ def ended_on(commitment, activity, activity_ended: dict[int, datetime]) -> date 
 def submitted_on_time(report, tertial: Tertial) -> bool:
     """First submitted (the earliest submitted version) on or before the deadline day, Stockholm time."""
     moment = report.first_submitted_at or report.submitted_at
-    return moment is not None and local_day(moment) <= tertial.deadline
+    return moment is not None and moment < deadline_passes(tertial)
+
+
+def deadline_passes(tertial: Tertial) -> datetime:
+    """The moment the deadline day ends in Stockholm: submitted before it is on time (compared as instants,
+    which is the same as comparing Stockholm days and much cheaper a quarter of a million times)."""
+    return datetime.combine(tertial.deadline + timedelta(days=1), time(0), tzinfo=STOCKHOLM)
 
 
 def count_figures(loaded, tertials: list[Tertial]) -> dict:
@@ -79,12 +86,14 @@ class _Tally:
         self.goal_names = {g.id: goal_name(g) for g in loaded.goals}
         self.goals = {g.id: GoalSection(self.goal_names[g.id], g.number, g.title) for g in loaded.goals}
         self.compliance = [TertialCompliance(t) for t in tertials]
+        self.cutoffs = [deadline_passes(t) for t in tertials]
         self.organisations: dict[int, OrganisationSection] = {}
         self.needs: list[tuple] = []  # (sort key…, organisation, need)
         self.total = Distribution()
         self.overdue = self.deviating = 0
         self.activities_in_last: set[int] = set()
         self.organisations_in_last: set[str] = set()
+        self.summaries: dict[int, ActivitySummary] = {}  # activity id → the activity across organisations
 
     def add(self, position: int, c) -> None:
         activity = self.activities[c.activity_id]
@@ -105,16 +114,24 @@ class _Tally:
         """Count the commitment's expected reports per tertial; return the tertials it was expected in."""
         ended = ended_on(c, activity, self.loaded.activity_ended)
         expected_in = []
-        for index, (period, tertial) in enumerate(zip(self.loaded.periods, self.tertials, strict=True)):
-            report = self.loaded.reports.get((c.id, period.id))
+        reports = self.loaded.reports
+        for index, (period, tertial, cutoff) in enumerate(zip(self.loaded.periods, self.tertials, self.cutoffs,
+                                                               strict=True)):
+            report = reports.get((c.id, period.id))
             if report is None and ended is not None and ended < tertial.starts_on:
                 continue  # not expected in this tertial
             expected_in.append(index)
-            on_time = report is not None and submitted_on_time(report, tertial)
+            moment = report and (report.first_submitted_at or report.submitted_at)
+            on_time = moment is not None and moment < cutoff  # as `submitted_on_time`
             late = report is not None and not on_time
             for row in (self.compliance[index], org):
                 row.expected, row.on_time, row.late = row.expected + 1, row.on_time + on_time, row.late + late
             if report is not None and report.support_needed:
+                org.support_needs += 1
+                summary = self._summary_of(activity)
+                summary.support_needs += 1
+                if not summary.support or summary.support[-1] != _org_label(c):
+                    summary.support.append(_org_label(c))
                 self.needs.append((swedish_order(c.name), index, position, c.name, SupportNeed(
                     tertial, self.goal_names[activity.goal_id], activity.title, report.support_text or "")))
         return expected_in
@@ -126,17 +143,47 @@ class _Tally:
             line.comment, line.next_steps = report.comment, report.next_steps
         line.overdue = activity.ends_on < self.tertials[-1].ends_on and line.status not in FINISHED_STATUSES
         goal = self.goals[activity.goal_id]
-        for distribution in (self.total, goal.distribution, org.distribution):
+        summary = self._summary_of(activity)
+        for distribution in (self.total, goal.distribution, org.distribution, summary.distribution):
             distribution.add(line.status)
         if line.overdue or line.deviating:
             goal.attention.append(line)
+        name = line.organisation_short or line.organisation
+        if line.overdue:
+            summary.overdue.append(name)
+        if line.deviating:
+            summary.deviating.append(name)
+        org.overdue += line.overdue
+        org.deviating += line.deviating
         self.overdue += line.overdue
         self.deviating += line.deviating
         self.activities_in_last.add(activity.id)
         self.organisations_in_last.add(org.slug)
 
+    def _summary_of(self, activity) -> ActivitySummary:
+        summary = self.summaries.get(activity.id)
+        if summary is None:
+            summary = self.summaries[activity.id] = ActivitySummary(activity.title, activity.time_frame,
+                                                                    activity.active)
+        return summary
+
+    def _summarise(self) -> None:
+        """The summarised layout: a row per activity instead of a line per commitment (lines dropped: the
+        document does not show them, so neither memory nor its checksum should carry them)."""
+        for org in self.organisations.values():
+            org.lines = []
+        for goal in self.goals.values():
+            goal.attention = []
+        for activity in self.loaded.activities:  # programme order
+            summary = self.summaries.get(activity.id)
+            if summary is not None:
+                self.goals[activity.goal_id].activities.append(summary)
+
     def sections(self) -> dict:
         total = self.total
+        summarised = self.loaded.summarised
+        if summarised:
+            self._summarise()
         summary = Summary(
             commitments=total.total, reported=total.total - total.counts[NOT_REPORTED], distribution=total,
             overdue=self.overdue, deviating=self.deviating, support_needs=len(self.needs),
@@ -144,9 +191,13 @@ class _Tally:
         return {
             "summary": summary, "goals": list(self.goals.values()),
             "organisations": sorted(self.organisations.values(), key=lambda o: swedish_order(o.name)),
-            "support": _support_groups(self.needs), "compliance": self.compliance,
-            "activities": _activity_appendix(self.loaded),
+            "support": [] if summarised else _support_groups(self.needs), "compliance": self.compliance,
+            "activities": _activity_appendix(self.loaded), "summarised": summarised,
         }
+
+
+def _org_label(c) -> str:
+    return c.short_name or c.name
 
 
 def _support_groups(needs: list[tuple]) -> list[SupportGroup]:

@@ -55,8 +55,10 @@ class ActivityOutcome:
     time_frame: str
     ends_on: date
     active: bool
-    lines: list[FinalLine] = field(default_factory=list)
+    lines: list[FinalLine] = field(default_factory=list)  # empty in the summarised layout
     distribution: Distribution = field(default_factory=Distribution)  # final statuses across its organisations
+    dropped_by: list[str] = field(default_factory=list)  # organisations (short names) whose final status is Utgår
+    carried_over: int = 0
 
 
 @dataclass
@@ -85,6 +87,14 @@ class FinalSections:
     dropped: list[FinalLine]
     carried_over: list[FinalLine]
     ended_unfinished: list[FinalLine]  # taken out before the last tertial without Genomförd or Utgår
+    # How many of each; the lists above are empty in the summarised layout (more than DETAIL_LIMIT
+    # organisations), where the activities' rows carry the counts instead.
+    completed_count: int = 0
+    dropped_count: int = 0
+    carried_over_count: int = 0
+    ended_unfinished_count: int = 0
+    activities_carried_over: int = 0  # activities with at least one commitment carried over
+    summarised: bool = False
 
     @property
     def commitments(self) -> int:
@@ -94,14 +104,10 @@ class FinalSections:
     def activities(self) -> int:
         return sum(len(goal.activities) for goal in self.goals)
 
-    @property
-    def activities_carried_over(self) -> int:
-        """Activities with at least one commitment carried over."""
-        return len({(line.goal, line.activity) for line in self.carried_over})
 
-
-def final_sections(loaded, tertials: list[Tertial]) -> FinalSections:
-    """The final status, development and outcome lists of the programme over `tertials` (all of its own)."""
+def final_sections(loaded, tertials: list[Tertial], *, summarised: bool = False) -> FinalSections:
+    """The final status, development and outcome lists of the programme over `tertials` (all of its own);
+    `summarised`: counts per activity instead of a line per commitment."""
     activities = {a.id: a for a in loaded.activities}
     names = {g.id: goal_name(g) for g in loaded.goals}
     goals = {g.id: GoalOutcomes(names[g.id], g.number, g.title) for g in loaded.goals}
@@ -114,21 +120,34 @@ def final_sections(loaded, tertials: list[Tertial]) -> FinalSections:
         line = _line(loaded, tertials, c, activity, names[activity.goal_id], development)
         if line is None:
             continue  # never expected in the programme's tertials
-        lines.append(line)
         outcome = outcomes.get(activity.id)
         if outcome is None:
             outcome = outcomes[activity.id] = ActivityOutcome(activity.title, activity.time_frame, activity.ends_on,
                                                               activity.active)
             goals[activity.goal_id].activities.append(outcome)
-        outcome.lines.append(line)
         outcome.distribution.add(line.status)
         total.add(line.status)
+        if line.status == ReportStatus.cancelled:
+            outcome.dropped_by.append(line.organisation_short or line.organisation)
+        outcome.carried_over += line.in_last and not line.finished
+        if summarised:
+            continue  # counted; the document shows no line per commitment
+        outcome.lines.append(line)
+        lines.append(line)
+    completed = [line for line in lines if line.status == ReportStatus.done]
+    dropped = [line for line in lines if line.status == ReportStatus.cancelled]
+    carried_over = [line for line in lines if line.in_last and not line.finished]
+    ended_unfinished = [line for line in lines if not line.in_last and not line.finished]
+    outcomes_list = list(outcomes.values())
+    carried_total = sum(o.carried_over for o in outcomes_list)
     return FinalSections(
         distribution=total, development=development, goals=[g for g in goals.values() if g.activities],
-        completed=[line for line in lines if line.status == ReportStatus.done],
-        dropped=[line for line in lines if line.status == ReportStatus.cancelled],
-        carried_over=[line for line in lines if line.in_last and not line.finished],
-        ended_unfinished=[line for line in lines if not line.in_last and not line.finished],
+        completed=completed, dropped=dropped, carried_over=carried_over, ended_unfinished=ended_unfinished,
+        completed_count=total.counts[ReportStatus.done.value],
+        dropped_count=total.counts[ReportStatus.cancelled.value], carried_over_count=carried_total,
+        ended_unfinished_count=total.total - total.counts[ReportStatus.done.value]
+        - total.counts[ReportStatus.cancelled.value] - carried_total,
+        activities_carried_over=sum(1 for o in outcomes_list if o.carried_over), summarised=summarised,
     )
 
 

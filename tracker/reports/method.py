@@ -5,6 +5,7 @@ Keep this in step with the rules in `figures`.
 from __future__ import annotations
 
 from tracker.i18n import N_
+from tracker.reports.report import DETAIL_LIMIT, NAMES_SHOWN
 
 METHOD = [
     (N_("Vad som räknas som rapporterat"), N_(
@@ -43,6 +44,18 @@ METHOD = [
         "Procent avrundas till hela procent, halva procent uppåt. Uppgifterna lästes vid den tidpunkt som "
         "anges som Data per; rapporter som lämnades in eller ändrades senare syns inte i rapporten.")),
 ]
+# Only in a report over more than DETAIL_LIMIT organisations (`report.DETAIL_LIMIT`); filled in with `limit`
+# and `names`. Keep it in step with `figures._summarise` and `pdf_summary`.
+SUMMARISED = (N_("Rapporter med många organisationer"), N_(
+    "När rapporten omfattar fler än %(limit)s organisationer redovisas varje aktivitet summerad över "
+    "organisationerna: antal åtaganden per status vid den sista tertialen, och de organisationer vars åtagande "
+    "pågår med avvikelse, är försenat eller som anmälde behov av stöd. Högst %(names)s organisationer nämns per "
+    "aktivitet och uppgift; resten anges som ”och N till”. Organisationerna redovisas med en rad var: antal "
+    "åtaganden, avvikelser, försenade, behov av stöd och andelen rapporter inlämnade i tid. Varje organisations "
+    "åtaganden med status, kommentarer, nästa steg och beskrivningar av behov av stöd finns i organisationens "
+    "styrkort för respektive tertial, som arkiveras på samma sätt. Siffrorna räknas på samma sätt som i en "
+    "rapport med färre organisationer; bara uppställningen skiljer sig. Program med högst %(limit)s "
+    "organisationer redovisas med en rad per åtagande."))
 # The effect goals' entries; the second is filled in with the masking threshold (`threshold`, and `largest`,
 # the largest count that is masked). Keep them in step with `effect_goals.rollup` and `effect_goals.masking`.
 EFFECT_GOALS = [
@@ -105,11 +118,14 @@ FINAL = [
 ]
 
 
-def method(*, effect_goals: bool, threshold: int, final: bool = False) -> list[tuple[str, str, dict]]:
+def method(*, effect_goals: bool, threshold: int, final: bool = False,
+           summarised: bool = False) -> list[tuple[str, str, dict]]:
     """The appendix as (title, text msgid, values to fill in after translating); the effect goals' when shown,
-    the final report's own entries first for the final report."""
+    the final report's own entries first for the final report, the summarised layout's when it is used."""
     common = [(title, text) for title, text in METHOD if not (final and title in LAST_TERTIAL_ONLY)]
     entries = [(title, text, {}) for title, text in (FINAL if final else []) + common]
+    if summarised:
+        entries.append((*SUMMARISED, {"limit": DETAIL_LIMIT, "names": NAMES_SHOWN}))
     if effect_goals:
         (goals_title, goals_text), (masking_title, masking_text) = EFFECT_GOALS
         entries += [(goals_title, goals_text, {}),

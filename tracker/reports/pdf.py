@@ -30,6 +30,7 @@ from tracker.pdf.styles import (
     status_markup,
 )
 from tracker.reporting.models import ReportStatus
+from tracker.reports import pdf_summary as summarised
 from tracker.reports.method import method
 from tracker.reports.pdf_layout import build_report_pdf, contents, heading, stacked_bars, target_bars
 from tracker.reports.report import (
@@ -58,6 +59,12 @@ def render_programme_report(report: ProgrammeReport, *, generated_at: datetime) 
         heading("Innehåll", "h1"), contents(), PageBreak(),
         *_summary(report), *_goals(report), *_effect_goals(report), *_organisations(report), *_support(report),
         *_compliance(report), *_activities(report), *_method(report),
+    ] if not report.summarised else [
+        *_cover(report, generated_at), NextPageTemplate("page"), PageBreak(),
+        heading("Innehåll", "h1"), contents(), PageBreak(),
+        *_summary(report), *summarised.goals(report, _distribution), *_effect_goals(report),
+        *summarised.organisations(report), *summarised.support(report), *_compliance(report),
+        *_activities(report), *_method(report),
     ]
     return build_report_pdf(
         story, title=f"{report.title} – {report.program_short_name}", header=report.range_label,
@@ -261,8 +268,11 @@ def _activities(report: ProgrammeReport) -> list:
             title = a.title if a.active else f"{a.title} (avslutad)"
             frame = a.time_frame + (f" ({format_date(a.starts_on)} – {format_date(a.ends_on)})"
                                     if a.time_frame_parsed else "")
-            rows.append([ColouredText(title), ColouredText(frame), ColouredText(", ".join(a.organisations) or "–")])
-        out += [heading(goal.name, "h2"), data_table(rows, [6.4 * cm, 3.6 * cm, CONTENT_WIDTH - 10 * cm])]
+            names = f"{len(a.organisations)} organisationer" if report.summarised and a.organisations \
+                else ", ".join(a.organisations) or "–"
+            rows.append([ColouredText(title), ColouredText(frame), ColouredText(names)])
+        widths = [6.4 * cm, 3.6 * cm, CONTENT_WIDTH - 10 * cm]
+        out += [heading(goal.name, "h2"), *summarised.chunked(rows[0], rows[1:], widths)]
     return out
 
 
@@ -270,7 +280,7 @@ def _method(report: ProgrammeReport) -> list:
     out = [PageBreak(), heading("Bilaga: Metod", "h1", toc_level=0),
            para("Så räknas rapportens uppgifter.")]
     for title, text, values in method(effect_goals=bool(report.effect_goals), threshold=report.mask_threshold,
-                                      final=report.final is not None):
+                                      final=report.final is not None, summarised=report.summarised):
         out += [para(title, "h3"), para(text % values if values else text)]
     return out
 

@@ -19,6 +19,7 @@ from tracker.pdf.flowables import ColouredText, data_table, status_cell
 from tracker.pdf.fonts import symbol
 from tracker.pdf.styles import MUTED, STATUS_COLORS, format_datetime, para, paragraph_style
 from tracker.reports import pdf as common
+from tracker.reports import pdf_summary as summarised
 from tracker.reports.final import ActivityOutcome, FinalLine, FinalSections
 from tracker.reports.pdf_layout import build_report_pdf, contents, heading, stacked_bars
 from tracker.reports.report import DISTRIBUTION_KEYS, ProgrammeReport, Tertial, status_label, status_symbol
@@ -31,11 +32,16 @@ def render_final_report(report: ProgrammeReport, *, generated_at: datetime) -> b
     """The final report as an A4 PDF: cover, contents, summary, development, activities, completed, dropped,
     carried over, effect goals, support, compliance, appendices."""
     final = report.final
+    if final.summarised:
+        middle = summarised.final_sections(report, final)
+        support = summarised.support(report)
+    else:
+        middle = [*_outcomes(report, final), *_completed(final), *_dropped(final), *_carried_over(report, final)]
+        support = common._support(report)
     story = [
         *common._cover(report, generated_at), NextPageTemplate("page"), PageBreak(),
         heading("Innehåll", "h1"), contents(), PageBreak(),
-        *_summary(report, final), *_development(final), *_outcomes(report, final), *_completed(final),
-        *_dropped(final), *_carried_over(report, final), *common._effect_goals(report), *common._support(report),
+        *_summary(report, final), *_development(final), *middle, *common._effect_goals(report), *support,
         *common._compliance(report), *common._activities(report), *common._method(report),
     ]
     return build_report_pdf(
@@ -57,11 +63,11 @@ def _summary(report: ProgrammeReport, final: FinalSections) -> list:
     facts = [
         ["Åtaganden under programmet", f"{final.commitments} hos {organisations} organisationer"],
         ["Aktiviteter med åtaganden", str(final.activities)],
-        ["Genomförda åtaganden", str(len(final.completed))],
-        ["Åtaganden som utgick", str(len(final.dropped))],
+        ["Genomförda åtaganden", str(final.completed_count)],
+        ["Åtaganden som utgick", str(final.dropped_count)],
         ["Åtaganden som pågår och förs vidare",
-         f"{len(final.carried_over)} i {final.activities_carried_over} aktiviteter"],
-        ["Avslutade före programmets slut utan att vara genomförda", str(len(final.ended_unfinished))],
+         f"{final.carried_over_count} i {final.activities_carried_over} aktiviteter"],
+        ["Avslutade före programmets slut utan att vara genomförda", str(final.ended_unfinished_count)],
         ["Åtaganden som aldrig rapporterades", str(never)],
         [f"Behov av stöd anmälda {report.range_label}", str(report.summary.support_needs)],
     ]
@@ -199,7 +205,7 @@ def _dropped(final: FinalSections) -> list:
 def _carried_over(report: ProgrammeReport, final: FinalSections) -> list:
     out = [PageBreak(), heading("Pågår och förs vidare", "h1", toc_level=0),
            para(f"Åtaganden som ingick i programmet {report.last.label} och varken var genomförda eller utgick: "
-                f"{len(final.carried_over)} åtaganden i {final.activities_carried_over} aktiviteter som kan föras "
+                f"{final.carried_over_count} åtaganden i {final.activities_carried_over} aktiviteter som kan föras "
                 "vidare till nästa program.")]
     out += _by_activity(final.carried_over) if final.carried_over else [
         para("Inga åtaganden pågår vid programmets slut.", "meta")]

@@ -17,6 +17,12 @@ from tracker.reporting.models import STATUS_LABELS, STATUS_SYMBOLS, ReportStatus
 if TYPE_CHECKING:
     from tracker.reports.final import FinalSections
 
+# Above this many organisations the main document summarises per activity (counts across organisations, the
+# organisations named only where deviating, overdue or asking for support) instead of a line per commitment;
+# the real programme's ~20 keep the full detail. Written out for readers in `method.SUMMARISED`.
+DETAIL_LIMIT = 40
+NAMES_SHOWN = 5  # organisations named in a summary row before "och N till"
+
 NOT_REPORTED = "not_reported"
 NOT_REPORTED_LABEL = N_("Ej rapporterad")
 NOT_REPORTED_SYMBOL = "–"
@@ -152,6 +158,33 @@ class CommitmentLine(StatusKeyed):
         return self.status == ReportStatus.deviation
 
 
+def capped(names: list[str], limit: int = NAMES_SHOWN) -> str:
+    """ "Farsta, Bromma och 3 till" (Swedish): at most `limit` names, the rest counted; "–" for none."""
+    if not names:
+        return "–"
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])} och {len(names) - limit} till"
+
+
+@dataclass
+class ActivitySummary:
+    """One activity across its organisations, as it stood in the last tertial (the summarised layout)."""
+
+    title: str
+    time_frame: str
+    active: bool
+    distribution: Distribution = field(default_factory=Distribution)
+    deviating: list[str] = field(default_factory=list)  # organisations (short names), programme order
+    overdue: list[str] = field(default_factory=list)
+    support: list[str] = field(default_factory=list)  # with a support need in the range, once each
+    support_needs: int = 0
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.deviating or self.overdue or self.support)
+
+
 @dataclass
 class GoalSection:
     name: str  # "Mål 1: …"
@@ -159,6 +192,7 @@ class GoalSection:
     title: str
     distribution: Distribution = field(default_factory=Distribution)
     attention: list[CommitmentLine] = field(default_factory=list)  # overdue or deviating, in programme order
+    activities: list[ActivitySummary] = field(default_factory=list)  # the summarised layout only
 
     @property
     def commitments(self) -> int:
@@ -175,6 +209,9 @@ class OrganisationSection:
     expected: int = 0  # reports expected over the range
     on_time: int = 0
     late: int = 0
+    overdue: int = 0  # in the last tertial
+    deviating: int = 0
+    support_needs: int = 0  # over the range
 
     @property
     def share_on_time(self) -> int | None:
@@ -276,6 +313,7 @@ class ProgrammeReport:
     effect_goals: list[EffectGoalResults] = field(default_factory=list)  # the city's results, years of the range
     mask_threshold: int = DEFAULT_THRESHOLD  # counts below it are masked wherever the report is shown masked
     final: FinalSections | None = None  # the final report's own sections (`final`), else None
+    summarised: bool = False  # more than DETAIL_LIMIT organisations: per activity, no line per commitment
 
     @property
     def range_label(self) -> str:

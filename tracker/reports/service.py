@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import null
 from sqlmodel import Session, func, select
 
 from tracker.audit.models import AuditEvent
@@ -32,7 +33,7 @@ from tracker.programs.service import runs_in_year
 from tracker.reporting.models import ReportState, StatusReport, StatusReportVersion
 from tracker.reports.figures import count_figures
 from tracker.reports.final import final_sections
-from tracker.reports.report import ProgrammeReport, ReportKind, Tertial
+from tracker.reports.report import DETAIL_LIMIT, ProgrammeReport, ReportKind, Tertial
 
 
 class ReportRangeError(ValueError):
@@ -148,7 +149,7 @@ def build_programme_report(session: Session, *, program: Program, first: Reporti
         tertials=tertials, data_as_of=data_as_of, **figures,
         effect_goals=_effect_goals(session, program, first.year, last.year, mask_threshold),
         mask_threshold=mask_threshold,
-        final=final_sections(loaded, tertials) if kind == ReportKind.final else None,
+        final=final_sections(loaded, tertials, summarised=figures["summarised"]) if kind == ReportKind.final else None,
     )
 
 
@@ -177,6 +178,7 @@ class Loaded:
     commitments: list  # with the organisation's names, in programme order
     activity_ended: dict  # activity id → when it was last taken out of the programme (UTC)
     reports: dict  # (commitment id, period id) → the submitted report, with its first submission
+    summarised: bool = False  # more than DETAIL_LIMIT organisations: the summarised layout, no report texts
 
 
 def _load(session: Session, program: Program, first: ReportingPeriod, last: ReportingPeriod) -> Loaded:
@@ -206,16 +208,23 @@ def _load(session: Session, program: Program, first: ReportingPeriod, last: Repo
         .where(AuditEvent.entity_type == Activity.__tablename__, AuditEvent.action == "activity.deactivated")
         .group_by(AuditEvent.entity_id)).all()
     period_ids = [p.id for p in periods]
+    summarised = len({c.organisation_id for c in commitments}) > DETAIL_LIMIT
     first_submission = (
         select(StatusReportVersion.report_id, func.min(StatusReportVersion.saved_at).label("first_submitted_at"))
         .join(StatusReport, StatusReportVersion.report_id == StatusReport.id)
         .where(StatusReportVersion.state == ReportState.submitted, StatusReport.period_id.in_(period_ids))
         .group_by(StatusReportVersion.report_id).subquery())
-    # Only a submitted report with a status counts, as on the overview and the styrkort.
-    reports = session.exec(
-        select(StatusReport.commitment_id, StatusReport.period_id, StatusReport.status, StatusReport.comment,
-               StatusReport.next_steps, StatusReport.support_needed, StatusReport.support_text,
-               StatusReport.submitted_at, first_submission.c.first_submitted_at)
+    # The summarised layout prints no report's text: not reading them keeps a national report small.
+    texts = (StatusReport.comment, StatusReport.next_steps, StatusReport.support_text) if not summarised else (
+        null().label("comment"), null().label("next_steps"), null().label("support_text"))
+    # Only a submitted report with a status counts, as on the overview and the styrkort. Core rows, not ORM
+    # loading: a national range has a quarter of a million of them.
+    reports = session.connection().execute(
+        select(StatusReport.commitment_id, StatusReport.period_id, StatusReport.status, *texts,
+               StatusReport.support_needed,
+               # When it was first submitted, else when it was (one time column: a quarter of a million rows)
+               func.coalesce(first_submission.c.first_submitted_at, StatusReport.submitted_at)
+               .label("first_submitted_at"), null().label("submitted_at"))
         .join(Commitment, StatusReport.commitment_id == Commitment.id)
         .join(Activity, Commitment.activity_id == Activity.id).join(Goal, Activity.goal_id == Goal.id)
         .outerjoin(first_submission, first_submission.c.report_id == StatusReport.id)
@@ -224,5 +233,5 @@ def _load(session: Session, program: Program, first: ReportingPeriod, last: Repo
     return Loaded(
         periods=list(periods), goals=list(goals), activities=list(activities), commitments=list(commitments),
         activity_ended={int(entity_id): at for entity_id, at in ended if entity_id and entity_id.isdigit()},
-        reports={(r.commitment_id, r.period_id): r for r in reports},
+        reports={(r.commitment_id, r.period_id): r for r in reports}, summarised=summarised,
     )

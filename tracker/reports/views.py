@@ -17,7 +17,7 @@ from tracker.programs.models import Program
 from tracker.programs.service import get_program
 from tracker.reports import service
 from tracker.reports.method import method
-from tracker.reports.report import ReportKind
+from tracker.reports.report import DETAIL_LIMIT, NAMES_SHOWN, ReportKind
 
 bp = Blueprint("reports", __name__, url_prefix="/rapporter")
 
@@ -110,13 +110,15 @@ def _page(program: Program, periods, *, kind: ReportKind, report=None, notice: s
     return render_template(FINAL_PAGE if kind == ReportKind.final else PAGE, program=program, kind=kind,
                            report=report, notice=notice, archived=archived,
                            method=method(effect_goals=bool(report and report.effect_goals), threshold=_threshold(),
-                                         final=kind == ReportKind.final),
+                                         final=kind == ReportKind.final,
+                                         summarised=bool(report and report.summarised)),
                            effect_threshold=threshold, can_generate=coordinator,
                            effect_tables=display.results_tables(report.effect_goals, threshold, _, city=True)
                            if report else [],
                            tertial_choices=list(reversed(started)), year_choices=service.report_years(periods)[::-1],
                            chosen_tertial=report.last.code if report else request.args.get("till"),
-                           chosen_year=report.year if report else year, generated_at=utcnow())
+                           chosen_year=report.year if report else year, generated_at=utcnow(),
+                           DETAIL_LIMIT=DETAIL_LIMIT, NAMES_SHOWN=NAMES_SHOWN)
 
 
 def _threshold() -> int:
