@@ -283,3 +283,22 @@ def test_organisations_page_and_its_menu_link_are_for_those_who_may_see_every_or
     assert client.get("/organisationer").status_code == (200 if allowed else 403)
     page = client.get("/aviseringar/").get_data(as_text=True)
     assert ('href="/organisationer"' in page) is allowed
+
+
+def test_long_lists_of_changes_stop_at_ten_and_link_to_the_overview(app, world):
+    session, period = world.session, world.period
+    saved = 0
+    for org in session.exec(select(Organisation).where(Organisation.kind == OrgKind.district)):
+        for commitment in _commitments(session, "bryt-upp", org.slug):
+            save(session, commitment, period, at=utc(2026, 12, 1, 9, 0), submit=True, support_needed=True,
+                 support_text="Stöd", status=ReportStatus.deviation)
+            saved += 1
+    session.commit()
+    assert saved > 12
+    changes = _section(_page(app, world.users[Role.coordinator]), "changes")
+    deviations = html_part(changes, r"nya avvikelser</h3>.*", "the deviations")
+    assert deviations.count('href="/uppfoljning/atagande/') == 10
+    more = re.search(r"och (\d+) till\. <a href=\"/uppfoljning/\?status=deviation\">Alla avvikelser", deviations)
+    shown = int(re.search(r"(\d+) nya avvikelser", changes)[1])
+    assert more and int(more[1]) == shown - 10
+    assert 'href="/uppfoljning/?support=1">Alla behov av stöd i programöversikten' in changes

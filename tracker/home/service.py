@@ -17,7 +17,7 @@ from tracker.accounts import sessions
 from tracker.accounts.models import UserSession
 from tracker.followup.filters import Filters
 from tracker.notifications.digests import Change, weekly_changes
-from tracker.notifications.reminders import OrganisationProgress, commitment_states, organisation_progress
+from tracker.notifications.reminders import OrganisationProgress, progress_by_period
 from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodReopening, PeriodState, ReportingPeriod
 from tracker.programs.models import Activity, Commitment, Goal, Program
@@ -96,12 +96,12 @@ def open_tertials(session: Session, *, today: date) -> list[TertialProgress]:
                                 .order_by(ReportingPeriod.year, ReportingPeriod.number)))
     if not periods:
         return []
-    states = commitment_states(session, periods)  # only commitments of programmes that run in the year
+    progress = progress_by_period(session, periods)  # only commitments of programmes that run in the year
+    ids = {row.organisation_id for rows in progress.values() for row in rows}
     slugs = dict(session.exec(select(Organisation.id, Organisation.slug).where(
-        col(Organisation.id).in_({state.organisation_id for state in states}))).all()) if states else {}
+        col(Organisation.id).in_(ids))).all()) if ids else {}
     overdue = overdue_counts(session, periods)
-    return [TertialProgress(period, (period.deadline - today).days,
-                            organisation_progress(s for s in states if s.period_id == period.id), slugs,
+    return [TertialProgress(period, (period.deadline - today).days, progress.get(period.id, []), slugs,
                             overdue.get(period.id, []))
             for period in periods]
 

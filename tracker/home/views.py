@@ -16,6 +16,7 @@ from tracker.home import schedule, service
 from tracker.programs import service as programs
 
 bp = Blueprint("home", __name__)
+LIST_LIMIT = 10  # new support needs and deviations shown; the rest are one link away in the overview
 
 
 @bp.get("/")
@@ -35,6 +36,7 @@ def index():
         changes=service.new_changes(session, since=since, now=now, with_drafts=operator),
         since_day=local_day(since.at),
         fallback_days=service.FALLBACK_WINDOW.days,
+        list_limit=LIST_LIMIT,
         reopenings=service.waiting_reopenings(session),
         jobs=schedule.next_jobs(session, now=now, config=current_app.config) if _may_use("scheduler.index") else None,
         funds=schedule.funds_deadlines(session, today=day),

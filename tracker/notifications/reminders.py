@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from babel.dates import format_date
+from sqlalchemy import case, func
 from sqlmodel import Session, and_, col, select
 
 from tracker.accounts.models import Role, User, UserOrganisation
@@ -84,28 +85,48 @@ def day_text(day: date) -> str:
     return format_date(day, "d MMMM", locale="sv")
 
 
+def _asked_for(query, periods: Sequence[ReportingPeriod]):
+    """The query over every active commitment of an active organisation asked for in each tertial, with its report."""
+    return (query.select_from(Commitment)
+            .join(Activity, col(Activity.id) == Commitment.activity_id)
+            .join(Goal, col(Goal.id) == Activity.goal_id)
+            .join(Program, col(Program.id) == Goal.program_id)
+            .join(Organisation, col(Organisation.id) == Commitment.organisation_id)
+            .join(ReportingPeriod, and_(col(ReportingPeriod.id).in_([period.id for period in periods]),
+                                        runs_in(ReportingPeriod.year)))
+            .outerjoin(StatusReport, and_(col(StatusReport.commitment_id) == Commitment.id,
+                                          col(StatusReport.period_id) == ReportingPeriod.id))
+            .where(col(Commitment.active), col(Activity.active), col(Organisation.active)))
+
+
 def commitment_states(session: Session, periods: Sequence[ReportingPeriod]) -> list[CommitmentState]:
     """Every active commitment of an active organisation in each tertial, with its report's state (one query)."""
     if not periods:
         return []
-    rows = session.exec(
+    rows = session.exec(_asked_for(
         select(ReportingPeriod.id, Commitment.id, Organisation.id, Organisation.name, Activity.title,
-               StatusReport.state)
-        .select_from(Commitment)
-        .join(Activity, col(Activity.id) == Commitment.activity_id)
-        .join(Goal, col(Goal.id) == Activity.goal_id)
-        .join(Program, col(Program.id) == Goal.program_id)
-        .join(Organisation, col(Organisation.id) == Commitment.organisation_id)
-        .join(ReportingPeriod, and_(col(ReportingPeriod.id).in_([period.id for period in periods]),
-                                    runs_in(ReportingPeriod.year)))
-        .outerjoin(StatusReport, and_(col(StatusReport.commitment_id) == Commitment.id,
-                                      col(StatusReport.period_id) == ReportingPeriod.id))
-        .where(col(Commitment.active), col(Activity.active), col(Organisation.active))
+               StatusReport.state), periods)
         .order_by(Organisation.name, Activity.title, Commitment.id)
     ).all()
     return [CommitmentState(period_id, commitment_id, organisation_id, organisation, title,
                             ReportState(state) if state else None)
             for period_id, commitment_id, organisation_id, organisation, title, state in rows]
+
+
+def progress_by_period(session: Session, periods: Sequence[ReportingPeriod]) -> dict[int, list[OrganisationProgress]]:
+    """Per tertial, submitted of total commitments per organisation, by name: `organisation_progress` counted
+    in the database (one grouped query, however many commitments there are)."""
+    if not periods:
+        return {}
+    submitted = func.sum(case((StatusReport.state == ReportState.submitted.value, 1), else_=0))
+    rows = session.exec(_asked_for(
+        select(ReportingPeriod.id, Organisation.id, Organisation.name, submitted, func.count(Commitment.id)),
+        periods).group_by(ReportingPeriod.id, Organisation.id, Organisation.name).order_by(Organisation.name)
+    ).all()
+    out: dict[int, list[OrganisationProgress]] = {}
+    for period_id, organisation_id, name, done, total in rows:
+        out.setdefault(period_id, []).append(OrganisationProgress(organisation_id, name, int(done or 0), total))
+    return out
 
 
 def organisation_progress(states: Iterable[CommitmentState]) -> list[OrganisationProgress]:
