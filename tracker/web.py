@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.routing import IntegerConverter, ValidationError
 
-from tracker.accounts.access import PUBLIC, allowed_roles
+from tracker.accounts.access import may_use
 from tracker.organisations.models import ORG_KIND_LABELS
 from tracker.periods.models import PERIOD_STATE_LABELS
 from tracker.programs.models import PROGRAM_KIND_LABELS
@@ -136,7 +136,6 @@ def _navigation() -> dict:
     links = []
     if current_user.is_authenticated:
         for endpoint, label in NAVIGATION:
-            roles = allowed_roles(endpoint) if endpoint in current_app.view_functions else None
-            if roles and (PUBLIC in roles or current_user.role in roles):
+            if may_use(endpoint):
                 links.append((endpoint, label))
     return {"navigation": links}

@@ -61,6 +61,12 @@ def allowed_roles(endpoint: str) -> frozenset | None:
     return getattr(view, "allowed_roles", None)
 
 
+def may_use(endpoint: str, user: Any = current_user) -> bool:
+    """The endpoint exists and lets the user in: pages link nothing that would answer 403."""
+    roles = allowed_roles(endpoint) or ()
+    return PUBLIC in roles or (user.is_authenticated and user.role in roles)
+
+
 def _enforce():
     if request.endpoint is None:
         return None  # 404/405: nothing to protect

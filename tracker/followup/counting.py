@@ -26,6 +26,14 @@ def in_program(query, program: Program, activity_id: int | None, period: Reporti
     return query.where(Activity.id == activity_id) if activity_id is not None else query
 
 
+def overdue(report, tertial_ends_on):
+    """SQL condition, the overview's rule: the activity's time frame ended before the tertial did, and no
+    submitted report (`report`, outer-joined) says Genomförd or Utgår. Without a report it is true, not NULL."""
+    finished = sa.and_(report.state == ReportState.submitted.value, report.status.is_not(None),
+                       report.status.in_([s.value for s in FINISHED_STATUSES]))
+    return sa.and_(Activity.ends_on < tertial_ends_on, sa.not_(finished))
+
+
 def count_in_sql(session: Session, *, program, period, previous, filters, by_activity, total) -> None:
     """The same counts as overview._count_rows makes row by row, as one GROUP BY in the database.
 
@@ -40,8 +48,7 @@ def count_in_sql(session: Session, *, program, period, previous, filters, by_act
     current, before = aliased(StatusReport), aliased(StatusReport)
     submitted = sa.and_(current.state == ReportState.submitted.value, current.status.is_not(None))
     key = sa.case((submitted, current.status), else_=NOT_REPORTED)
-    finished = sa.and_(submitted, current.status.in_([s.value for s in FINISHED_STATUSES]))
-    overdue = sa.and_(Activity.ends_on < period.ends_on, sa.not_(finished))
+    late = overdue(current, period.ends_on)
     support = sa.and_(submitted, current.support_needed)
     unchanged = sa.and_(
         submitted, before.id.is_not(None),
@@ -52,7 +59,7 @@ def count_in_sql(session: Session, *, program, period, previous, filters, by_act
     query = in_program(
         select(Commitment.activity_id, key, func.count(), _how_many(sa.and_(current.id.is_not(None),
                                                                              sa.not_(submitted))),
-               _how_many(unchanged), _how_many(support), _how_many(overdue))
+               _how_many(unchanged), _how_many(support), _how_many(late))
         .join(Organisation, Commitment.organisation_id == Organisation.id)
         .outerjoin(current, sa.and_(current.commitment_id == Commitment.id, current.period_id == period.id))
         .outerjoin(before, sa.and_(before.commitment_id == Commitment.id,
@@ -67,7 +74,7 @@ def count_in_sql(session: Session, *, program, period, previous, filters, by_act
     if filters.support:
         query = query.where(support)
     if filters.overdue:
-        query = query.where(overdue)
+        query = query.where(late)
     for activity_id, status_key, count, drafts, unchanged_, support_, overdue_ in session.exec(query):
         followup = by_activity[activity_id]
         followup.matched += count

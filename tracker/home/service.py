@@ -15,6 +15,7 @@ from sqlmodel import Session, col, func, select
 
 from tracker.accounts import sessions
 from tracker.accounts.models import UserSession
+from tracker.followup import counting
 from tracker.followup.filters import Filters
 from tracker.notifications.digests import Change, weekly_changes
 from tracker.notifications.reminders import OrganisationProgress, progress_by_period
@@ -22,7 +23,7 @@ from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodReopening, PeriodState, ReportingPeriod
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.programs.service import runs_in
-from tracker.reporting.models import FINISHED_STATUSES, ReportState, ReportStatus, StatusReport
+from tracker.reporting.models import ReportState, ReportStatus, StatusReport
 
 # Without an earlier visit, "new" means this recent.
 FALLBACK_WINDOW = timedelta(days=14)
@@ -113,9 +114,6 @@ def overdue_counts(session: Session, periods: list[ReportingPeriod]) -> dict[int
     tertial did, and no submitted report says Genomförd or Utgår.
     """
     report = aliased(StatusReport)
-    # False, not NULL, without a report: "IS NOT NULL" is false there, as in the overview's count.
-    finished = sa.and_(report.state == ReportState.submitted.value, report.status.is_not(None),
-                       report.status.in_([s.value for s in FINISHED_STATUSES]))
     rows = session.exec(
         select(ReportingPeriod.id, Program, func.count(Commitment.id))
         .select_from(Commitment)
@@ -123,10 +121,9 @@ def overdue_counts(session: Session, periods: list[ReportingPeriod]) -> dict[int
         .join(Goal, col(Goal.id) == Activity.goal_id)
         .join(Program, col(Program.id) == Goal.program_id)
         .join(ReportingPeriod, sa.and_(col(ReportingPeriod.id).in_([p.id for p in periods]),
-                                       runs_in(ReportingPeriod.year),
-                                       col(Activity.ends_on) < ReportingPeriod.ends_on))
+                                       runs_in(ReportingPeriod.year)))
         .outerjoin(report, sa.and_(report.commitment_id == Commitment.id, report.period_id == ReportingPeriod.id))
-        .where(col(Commitment.active), col(Activity.active), sa.not_(finished))
+        .where(col(Commitment.active), col(Activity.active), counting.overdue(report, ReportingPeriod.ends_on))
         .group_by(ReportingPeriod.id, Program.id)
         .order_by(Program.start_year, Program.name)
     ).all()

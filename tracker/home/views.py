@@ -7,7 +7,7 @@ from flask_babel import format_date
 from flask_login import current_user
 
 from tracker.accounts import sessions
-from tracker.accounts.access import ALL_ROLES, PUBLIC, allow, allowed_roles
+from tracker.accounts.access import ALL_ROLES, PUBLIC, allow, may_use
 from tracker.accounts.models import Role
 from tracker.accounts.views import safe_next
 from tracker.clock import local_day, today, utcnow
@@ -38,19 +38,13 @@ def index():
         fallback_days=service.FALLBACK_WINDOW.days,
         list_limit=LIST_LIMIT,
         reopenings=service.waiting_reopenings(session),
-        jobs=schedule.next_jobs(session, now=now, config=current_app.config) if _may_use("scheduler.index") else None,
+        jobs=schedule.next_jobs(session, now=now, config=current_app.config) if may_use("scheduler.index") else None,
         funds=schedule.funds_deadlines(session, today=day),
         programs=programs.list_programs(session),
         with_texts=operator,  # the support texts come from saved versions, drafts too
-        may_use=_may_use,
+        may_use=may_use,
         format_date=format_date,
     )
-
-
-def _may_use(endpoint: str) -> bool:
-    """The endpoint lets the current user in: the page links nothing that would answer 403."""
-    roles = allowed_roles(endpoint) or ()
-    return PUBLIC in roles or current_user.role in roles
 
 
 @bp.get("/sprak/<code>")

@@ -2,11 +2,11 @@
 latest status."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from tracker import clock
-from tracker.accounts.access import ALL_ROLES, COORDINATORS, READERS, allow, allowed_roles, check_org
+from tracker.accounts.access import ALL_ROLES, COORDINATORS, READERS, allow, check_org, may_use
 from tracker.db import get_session
 from tracker.funds.summary import organisation_funds
 from tracker.organisations import service
@@ -40,11 +40,8 @@ def show(slug: str):
         organisation=organisation,
         commitments=programs.organisation_commitments(session, organisation),
         latest_statuses=service.latest_statuses(session, organisation.id),
-        history_endpoint=HISTORY if _may_use(HISTORY) else None,
+        history_endpoint=HISTORY if may_use(HISTORY) else None,
         funds=organisation_funds(session, organisation.id, today=clock.today()),
     )
 
 
-def _may_use(endpoint: str) -> bool:
-    """The endpoint exists and lets the current user in (no links to pages that answer 403)."""
-    return endpoint in current_app.view_functions and current_user.role in (allowed_roles(endpoint) or ())
