@@ -31,6 +31,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     babel.init_app(app, default_locale="sv", default_timezone="Europe/Stockholm", locale_selector=select_locale)
     csrf.init_app(app)
+    from tracker import pagecache
+
+    # A placeholder in pages to be remembered; Flask-WTF sets both the global and a context processor.
+    app.jinja_env.globals["csrf_token"] = pagecache.csrf_token
+    app.context_processor(lambda: {"csrf_token": pagecache.csrf_token})
     login_manager.init_app(app)
 
     from tracker import cli, errors, web

@@ -77,7 +77,11 @@ class Result:
 def result(target: GoalTarget, year: int, figures: dict[int, dict[int, Figures]], responsible: set[int]
            ) -> Result:
     """Assess the year: `figures` maps year → organisation id → figures; only `responsible` organisations count."""
-    this_year = {org: f for org, f in figures.get(year, {}).items() if org in responsible and _usable(target, f)}
+    reported = figures.get(year, {})
+    # From the smaller side: one organisation's result must not look through every organisation's figures.
+    pairs = ((org, reported[org]) for org in responsible if org in reported) if len(responsible) < len(reported) \
+        else ((org, f) for org, f in reported.items() if org in responsible)
+    this_year = {org: f for org, f in pairs if _usable(target, f)}
     if target.target_type == TargetType.change_at_least:
         return _change(target, year, this_year, figures, len(responsible))
     numerator = sum(f.numerator for f in this_year.values())

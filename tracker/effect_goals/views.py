@@ -24,6 +24,7 @@ from tracker.effect_goals import display, editing, exchange, forms, masking, pag
 from tracker.effect_goals.forms import MeasurementEditor, Notice
 from tracker.effect_goals.models import EffectGoal, Measurement
 from tracker.organisations.models import Organisation
+from tracker.pagecache import remembered
 from tracker.programs.models import Program
 from tracker.viewkit import commit_or_refuse, organisation_or_404, version_field, wants_fragment
 
@@ -40,6 +41,7 @@ EXPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadshe
 
 @bp.get("/")
 @allow(VIEWERS)
+@remembered
 def index():
     """Show every effect goal with the city's result per year, grouped by programme."""
     session, viewer = get_session(), _viewer()
@@ -58,6 +60,7 @@ def index():
 
 @bp.get("/<int:goal_id>")
 @allow(VIEWERS)
+@remembered
 def show(goal_id: int):
     """Show a goal's city results per year and each organisation's, masked by who is looking."""
     return _goal_page(*_goal_or_404(goal_id))

@@ -49,11 +49,17 @@ MAX_ENTRIES = 128  # a large programme's rendered page is about 120 KB
 
 
 class ResultCache:
-    """A bounded, thread-safe least-recently-used map."""
+    """A bounded, thread-safe least-recently-used map.
 
-    def __init__(self, max_entries: int = MAX_ENTRIES):
+    Bounded by the summed weight of its values: one per value unless `weight` says otherwise
+    (tracker.pagecache weighs rendered pages by their length).
+    """
+
+    def __init__(self, max_entries: int = MAX_ENTRIES, weight: Callable[[object], int] = lambda _value: 1):
         self.max_entries = max_entries
-        self._entries: OrderedDict[Hashable, object] = OrderedDict()
+        self.weight = weight
+        self._entries: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
+        self._total = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -62,14 +68,18 @@ class ResultCache:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 self.hits += 1
-                return self._entries[key]
+                return self._entries[key][0]
             self.misses += 1
         value = compute()  # outside the lock: two threads may both count, and agree
+        weight = self.weight(value)
         with self._lock:
-            self._entries[key] = value
+            if key in self._entries:
+                self._total -= self._entries[key][1]
+            self._entries[key] = (value, weight)
+            self._total += weight
             self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            while self._total > self.max_entries and len(self._entries) > 1:
+                self._total -= self._entries.popitem(last=False)[1][1]
         return value
 
     def __len__(self) -> int:
@@ -78,6 +88,7 @@ class ResultCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._total = 0
 
 
 def overview_cache() -> ResultCache:

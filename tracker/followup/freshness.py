@@ -52,7 +52,11 @@ COUNTED_TABLES = frozenset({
     "program", "goal", "activity", "commitment", "organisation", "reportingperiod",
     "statusreport", "statusreportversion",
 })
-_NOTED = "tracker.followup.freshness.noted"  # in session.info: a counted table was written
+PAGES = "pages"
+# The tables no page shows: who is logged in where, login counters, the versions themselves. A write to
+# any other table moves the pages' version on (tracker.pagecache remembers rendered pages under it).
+UNSHOWN_TABLES = frozenset({"usersession", "loginattempt", "dataversion"})
+_NOTED = "tracker.followup.freshness.noted"  # in session.info: the areas whose tables were written
 
 
 class DataVersion(SQLModel, table=True):
@@ -81,32 +85,40 @@ def bump(session, area: str = FOLLOWUP) -> None:
         set_={"version": DataVersion.version + 1, "changed_at": now}))
 
 
-def _counted(obj) -> bool:
-    table = getattr(obj, "__table__", None)
-    return table is not None and table.name in COUNTED_TABLES
+def areas_of(table_name: str | None) -> set[str]:
+    """The areas whose version a write to the table moves on."""
+    if table_name is None:
+        return set()
+    areas = {FOLLOWUP} if table_name in COUNTED_TABLES else set()
+    if table_name not in UNSHOWN_TABLES:
+        areas.add(PAGES)
+    return areas
+
+
+def _note(session, table) -> None:
+    areas = areas_of(getattr(table, "name", None))
+    if areas:
+        session.info.setdefault(_NOTED, set()).update(areas)
 
 
 @event.listens_for(OrmSession, "before_flush")
 def _note_flushed_writes(session, _flush_context, _instances) -> None:
-    if session.info.get(_NOTED):
-        return
-    if (any(_counted(obj) for obj in session.new) or any(_counted(obj) for obj in session.deleted)
-            or any(_counted(obj) and session.is_modified(obj) for obj in session.dirty)):
-        session.info[_NOTED] = True
+    for obj in (*session.new, *session.deleted):
+        _note(session, getattr(obj, "__table__", None))
+    for obj in session.dirty:
+        if session.is_modified(obj):
+            _note(session, getattr(obj, "__table__", None))
 
 
 @event.listens_for(OrmSession, "do_orm_execute")
 def _note_bulk_writes(state) -> None:
-    if not (state.is_insert or state.is_update or state.is_delete):
-        return
-    table = getattr(state.statement, "table", None)
-    if table is not None and getattr(table, "name", None) in COUNTED_TABLES:
-        state.session.info[_NOTED] = True
+    if state.is_insert or state.is_update or state.is_delete:
+        _note(state.session, getattr(state.statement, "table", None))
 
 
 @event.listens_for(OrmSession, "before_commit")
 def _bump_before_commit(session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()  # commit would flush after this hook; the note must see it first
-    if session.info.pop(_NOTED, False):
-        bump(session)
+    for area in sorted(session.info.pop(_NOTED, ())):  # one order, so two commits never lock in turn
+        bump(session, area)

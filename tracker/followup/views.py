@@ -25,6 +25,7 @@ from tracker.followup.compliance import compliance as organisation_compliance
 from tracker.followup.filters import STATUS_CHOICES, Filters, whole_number
 from tracker.followup.history import commitment_history, get_commitment
 from tracker.followup.overview import build_overview, get_activity
+from tracker.pagecache import remembered
 
 bp = Blueprint("followup", __name__, url_prefix="/uppfoljning")
 
@@ -86,6 +87,7 @@ def activity(activity_id: int):
 
 @bp.get("/rapportering")
 @allow(READERS)
+@remembered
 def compliance():
     """Show, per organisation, how much of the tertial is reported and when its contacts last saved."""
     session = get_session()

@@ -23,6 +23,7 @@ from tracker.funds import compilation, display, documents, editing, exchange, pa
 from tracker.funds.ledger import CHECK_SYMBOLS, REPORT_STATE_SYMBOLS, REPORT_STATE_TEXTS, STAGES, CheckState
 from tracker.funds.models import Evaluation, FundYear, Outcome, ReasonCategory, ReportingState
 from tracker.organisations import service as organisations
+from tracker.pagecache import remembered
 from tracker.viewkit import commit_or_refuse, version_field, wants_fragment
 
 bp = Blueprint("funds", __name__, url_prefix="/medel")
@@ -56,6 +57,7 @@ def _funds_globals() -> dict:
 
 @bp.get("/")
 @allow(VIEWERS)
+@remembered
 def index():
     """Show every grant year with its cycle's figures side by side, its flags and where it stands."""
     return index_page()
@@ -63,6 +65,7 @@ def index():
 
 @bp.get("/<int:year>")
 @allow(VIEWERS)
+@remembered
 def year_page(year: int):
     """Show a grant year: purposes, rounds, the allocation as decided, reporting progress and the flags."""
     return year_response(year_or_404(year))

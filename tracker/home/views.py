@@ -13,14 +13,21 @@ from tracker.accounts.views import safe_next
 from tracker.clock import local_day, today, utcnow
 from tracker.db import get_session
 from tracker.home import schedule, service
+from tracker.pagecache import remembered
 from tracker.programs import service as programs
 
 bp = Blueprint("home", __name__)
 LIST_LIMIT = 10  # new support needs and deviations shown; the rest are one link away in the overview
 
 
+def _session_and_minute() -> tuple:
+    """What the start page shows besides data: changes since this session's last visit, jobs due from now."""
+    return cookie.get(sessions.COOKIE_KEY), utcnow().replace(second=0, microsecond=0)
+
+
 @bp.get("/")
 @allow(ALL_ROLES)
+@remembered(vary=_session_and_minute)
 def index():
     """Show what needs attention now; contacts go to their commitments."""
     if current_user.role == Role.contact:

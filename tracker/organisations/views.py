@@ -10,6 +10,7 @@ from tracker.accounts.access import ALL_ROLES, COORDINATORS, READERS, allow, che
 from tracker.db import get_session
 from tracker.funds.summary import organisation_funds
 from tracker.organisations import service
+from tracker.pagecache import remembered
 from tracker.programs import service as programs
 
 # No url_prefix: the list is /organisationer, one organisation /organisation/<slug>.
@@ -20,6 +21,7 @@ HISTORY = "followup.history"  # built in the follow-up area; linked when it exis
 
 @bp.get("/organisationer")
 @allow(READERS | COORDINATORS)
+@remembered
 def index():
     """List every nämnd and bolag with its number of commitments; the demo organisations apart."""
     real, demo = service.real_and_demo(service.list_with_commitment_counts(get_session()))
@@ -28,6 +30,7 @@ def index():
 
 @bp.get("/organisation/<slug>")
 @allow(ALL_ROLES)
+@remembered
 def show(slug: str):
     """Show an organisation's commitments grouped by programme and goal, with their latest status."""
     session = get_session()

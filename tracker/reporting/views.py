@@ -20,6 +20,7 @@ from tracker.accounts.models import Role
 from tracker.clock import today
 from tracker.db import get_session
 from tracker.organisations.models import Organisation
+from tracker.pagecache import remembered
 from tracker.periods.models import ReportingPeriod
 from tracker.periods.service import list_periods
 from tracker.programs.models import Program
@@ -51,6 +52,7 @@ LIVE = "reporting/_live.html"
 
 @bp.get("/mina-ataganden")
 @allow(Role.contact)
+@remembered
 def my_commitments():
     """Show the contact's commitments in the tertial open for each of their organisations, filtered."""
     return _my_page()
@@ -58,6 +60,7 @@ def my_commitments():
 
 @bp.get("/rapportera/<slug>")
 @allow(Role.contact, Role.coordinator)
+@remembered
 def organisation(slug: str):
     """Show an organisation's reports for a tertial, editable while it is open for the organisation."""
     session = get_session()

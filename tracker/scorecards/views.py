@@ -12,6 +12,7 @@ from tracker.db import get_session
 from tracker.effect_goals import display, masking
 from tracker.effect_goals.masking import DEFAULT_THRESHOLD
 from tracker.organisations import service as organisations
+from tracker.pagecache import remembered
 from tracker.periods.models import PeriodState
 from tracker.periods.service import list_periods
 from tracker.scorecards import service
@@ -25,6 +26,7 @@ SCORECARD_ROLES = READERS | {Role.contact}
 
 @bp.get("/")
 @allow(SCORECARD_ROLES)
+@remembered
 def index():
     """List the organisations whose scorecards the user may read."""
     rows = organisations.list_with_commitment_counts(get_session())
@@ -36,6 +38,7 @@ def index():
 
 @bp.get("/<slug>")
 @allow(SCORECARD_ROLES)
+@remembered
 def show(slug: str):
     """Show an organisation's scorecard for a tertial (the latest reported one unless chosen)."""
     session = get_session()
