@@ -116,3 +116,18 @@ def test_the_pages_version_moves_on_for_shown_tables_only(app, client, seeded, m
         seeded.commit()
         assert read_version(seeded, PAGES)[0] == before[0][0] + 1  # effect goals are shown, not counted
         assert read_version(seeded, FOLLOWUP) == before[1]
+
+
+def test_the_start_page_is_remembered_per_session(app, seeded, make_user):
+    coordinator = make_user(Role.coordinator)
+    first, second = app.test_client(), app.test_client()
+    log_in(first, coordinator)
+    log_in(second, coordinator)  # its "since your last visit" starts at the first session's last activity
+    statements = _statements(app)
+    first.get("/")
+    statements.clear()
+    first.get("/")
+    assert len(statements) <= 3
+    statements.clear()
+    second.get("/")
+    assert len(statements) > 3  # another session: rendered for it

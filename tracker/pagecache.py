@@ -18,7 +18,11 @@ their rows, which are data), the path with its query string, the htmx headers
 that choose a fragment, the language, the time zone, today's date, the host and
 the path the app is served under. Only GET answers with status 200 and HTML
 are remembered, never an error or a redirect; a request with flashed messages
-waiting is computed afresh (the messages are shown once).
+waiting is computed afresh (the messages are shown once). A view may add to
+the key (`vary`): the start page adds the session and the minute, since its
+"since your last visit" starts at the viewer's other session's last activity
+(a table no page shows) and its scheduler list counts from now; with two
+sessions of one viewer open at once, that start can be a minute old.
 
 The viewer's session is not in the key: the CSRF token is. Pages are rendered
 with a placeholder where csrf_token() is called and each answer gets its own

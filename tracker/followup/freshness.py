@@ -29,6 +29,10 @@ connection rather than a session. Nothing in tracker writes the counted tables
 that way (tests/followup/test_overview_cache.py checks the source); a restore of
 a backup is covered because the version carries the time of its last change.
 
+A second area, PAGES, moves on with a write to any table a page shows (all but
+sessions, login counters and the versions): tracker.pagecache keys rendered
+pages on it. One commit moves both on in one statement.
+
 Several app servers share the database and so the version: a report saved
 through one is counted by every other at its next request, whatever each has
 remembered.
@@ -74,12 +78,16 @@ def read_version(session, area: str = FOLLOWUP) -> tuple[int, datetime] | None:
     return None if row is None else (row[0], row[1])
 
 
-def bump(session, area: str = FOLLOWUP) -> None:
-    """Move the area's version on (creating its row if it has none), in the session's transaction."""
+def bump(session, *areas: str) -> None:
+    """Move the areas' versions on (creating a row an area has none of), in one statement of the session's transaction.
+
+    The rows are written in the areas' sorted order, so that two commits never wait on each other in turn.
+    """
+    areas = sorted(areas or (FOLLOWUP,))
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
-    statement = insert(DataVersion).values(area=area, version=1, changed_at=now)
+    statement = insert(DataVersion).values([{"area": area, "version": 1, "changed_at": now} for area in areas])
     session.execute(statement.on_conflict_do_update(
         index_elements=[DataVersion.area],
         set_={"version": DataVersion.version + 1, "changed_at": now}))
@@ -120,5 +128,6 @@ def _note_bulk_writes(state) -> None:
 def _bump_before_commit(session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()  # commit would flush after this hook; the note must see it first
-    for area in sorted(session.info.pop(_NOTED, ())):  # one order, so two commits never lock in turn
-        bump(session, area)
+    areas = session.info.pop(_NOTED, None)
+    if areas:
+        bump(session, *areas)
