@@ -14,7 +14,7 @@ from tracker.effect_goals.models import EffectGoal
 from tracker.followup.freshness import FOLLOWUP, PAGES, read_version
 from tracker.funds.models import FundYear
 from tracker.organisations.models import Organisation
-from tracker.pagecache import PLACEHOLDER, page_cache
+from tracker.pagecache import CSRF_STAND_IN, page_cache
 
 TOKEN = re.compile(r'I[\w-]{20,}\.[\w-]+\.[\w-]+')  # a Flask-WTF token: signed JSON string, so "I…"
 
@@ -49,7 +49,7 @@ def test_a_remembered_page_is_the_page_rendered_afresh(app, client, seeded, make
             page_cache().clear()
         afresh = client.get(url).get_data(as_text=True)
         assert _same(again) == _same(first.get_data(as_text=True)) == _same(afresh), url
-        assert PLACEHOLDER not in again and TOKEN.search(again), url
+        assert CSRF_STAND_IN not in again and TOKEN.search(again), url
 
 
 def test_each_session_gets_its_own_token_in_a_remembered_page(app, seeded, make_user):

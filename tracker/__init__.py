@@ -33,7 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     from tracker import pagecache
 
-    # A placeholder in pages to be remembered; Flask-WTF sets both the global and a context processor.
+    # A stand-in token in pages to be remembered; Flask-WTF sets both the global and a context processor.
     app.jinja_env.globals["csrf_token"] = pagecache.csrf_token
     app.context_processor(lambda: {"csrf_token": pagecache.csrf_token})
     login_manager.init_app(app)

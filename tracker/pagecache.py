@@ -25,7 +25,7 @@ the key (`vary`): the start page adds the session and the minute, since its
 sessions of one viewer open at once, that start can be a minute old.
 
 The viewer's session is not in the key: the CSRF token is. Pages are rendered
-with a placeholder where csrf_token() is called and each answer gets its own
+with a stand-in where csrf_token() is called and each answer gets its own
 session's token put in; an answer that holds the real token some other way
 (a form rendering its own hidden field) is not remembered.
 
@@ -50,22 +50,20 @@ from tracker.followup.freshness import PAGES, read_version
 
 CACHE_KEY = "tracker.pagecache"
 MAX_BYTES = 64 * 1024 * 1024
-PLACEHOLDER = "tracker-csrf-placeholder-7f3c9a"
+CSRF_STAND_IN = "tracker-csrf-stand-in-7f3c9a"
 _RENDERING = "tracker_pagecache_rendering"
 FRAGMENT_HEADERS = ("HX-Request", "HX-Target", "HX-Trigger", "HX-Boosted", "HX-History-Restore-Request")
 
 
 def csrf_token() -> str:
-    """The templates' csrf_token(): the placeholder while a page is rendered to be remembered."""
-    return Markup(PLACEHOLDER) if g.get(_RENDERING) else generate_csrf()
+    """The templates' csrf_token(): the stand-in while a page is rendered to be remembered."""
+    return Markup(CSRF_STAND_IN) if g.get(_RENDERING) else generate_csrf()
 
 
 def page_cache() -> ResultCache:
-    cache = current_app.extensions.get(CACHE_KEY)
-    if cache is None:
-        cache = current_app.extensions.setdefault(
-            CACHE_KEY, ResultCache(max_entries=MAX_BYTES, weight=lambda answer: 1 if answer is None else len(answer[0])))
-    return cache
+    """The current app's remembered pages: (body, headers) per key, None for an answer not to remember."""
+    return ResultCache.of_app(CACHE_KEY, max_entries=MAX_BYTES,
+                              weight=lambda answer: 1 if answer is None else len(answer[0]))
 
 
 def remembered(view: Callable | None = None, *, vary: Callable[[], Hashable] | None = None) -> Callable:
@@ -83,26 +81,26 @@ def remembered(view: Callable | None = None, *, vary: Callable[[], Hashable] | N
         version = read_version(get_session(), PAGES)
         if version is None:
             return view(*args, **kwargs)
-        key = (version, current_user.id, request.endpoint, request.full_path, request.host_url, request.script_root,
+        key = (version, current_user.id, request.full_path, request.host_url, request.script_root,
                *(request.headers.get(h) for h in FRAGMENT_HEADERS), str(get_locale()), str(get_timezone()),
                today(), vary() if vary else None)
         fresh: list[Response] = []
 
         def compute():
-            response = _render_with_placeholder(view, args, kwargs)
+            response = _render_with_stand_in(view, args, kwargs)
             fresh.append(response)
             return _rememberable(response)
 
         answer = page_cache().get_or_compute(key, compute)
         if answer is None:  # not a page to remember: the answer as it was made
             return _with_token(fresh[0]) if fresh else view(*args, **kwargs)
-        body, status, headers = answer
-        return Response(body.replace(PLACEHOLDER, generate_csrf()), status=status, headers=headers)
+        body, headers = answer
+        return Response(body.replace(CSRF_STAND_IN, generate_csrf()), headers=headers)
 
     return wrapper
 
 
-def _render_with_placeholder(view: Callable, args, kwargs) -> Response:
+def _render_with_stand_in(view: Callable, args, kwargs) -> Response:
     setattr(g, _RENDERING, True)
     try:
         return make_response(view(*args, **kwargs))
@@ -110,20 +108,20 @@ def _render_with_placeholder(view: Callable, args, kwargs) -> Response:
         setattr(g, _RENDERING, False)
 
 
-def _rememberable(response: Response) -> tuple[str, int, list] | None:
+def _rememberable(response: Response) -> tuple[str, list] | None:
     if response.status_code != 200 or response.mimetype != "text/html" or response.direct_passthrough:
         return None
     body = response.get_data(as_text=True)
     real = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-    if real and real in body:  # a token rendered past the placeholder belongs to this session alone
+    if real and real in body:  # a token rendered past the stand-in belongs to this session alone
         return None
     headers = [(k, v) for k, v in response.headers.items() if k.lower() not in ("set-cookie", "content-length")]
-    return body, response.status_code, headers
+    return body, headers
 
 
 def _with_token(response: Response) -> Response:
     if response.mimetype == "text/html" and not response.direct_passthrough:
         body = response.get_data(as_text=True)
-        if PLACEHOLDER in body:
-            response.set_data(body.replace(PLACEHOLDER, generate_csrf()))
+        if CSRF_STAND_IN in body:
+            response.set_data(body.replace(CSRF_STAND_IN, generate_csrf()))
     return response

@@ -18,20 +18,22 @@ _LOGIN_KEYS = ("_user_id", "_fresh", "_id", sessions.COOKIE_KEY)  # Flask-Login'
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     token = cookie.get(sessions.COOKIE_KEY)
-    if not user_id.isdigit() or not isinstance(token, str) or not _resume(token, int(user_id)):
+    user = _resume(token, int(user_id)) if user_id.isdigit() and isinstance(token, str) else None
+    if user is None:
         for key in _LOGIN_KEYS:
             cookie.pop(key, None)
         return None
-    user = get_session().get(User, int(user_id))
-    return user if user is not None and user.active else None
+    # Read with the session row; the request's own session takes it over without reading it again.
+    user = get_session().merge(user, load=False)
+    return user if user.active else None
 
 
-def _resume(token: str, user_id: int) -> bool:
+def _resume(token: str, user_id: int) -> User | None:
     # A short transaction of its own, so that noting the request never mixes with the request's work.
     with Session(get_engine(), expire_on_commit=False) as db:
-        live = sessions.resume(db, token=token, user_id=user_id, now=utcnow(), config=current_app.config)
+        user = sessions.resume(db, token=token, user_id=user_id, now=utcnow(), config=current_app.config)
         db.commit()
-    return live
+    return user
 
 
 def start_session(db: Session, user: User) -> None:

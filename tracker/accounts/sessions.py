@@ -15,7 +15,7 @@ from enum import StrEnum
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
-from tracker.accounts.models import UserSession
+from tracker.accounts.models import User, UserSession
 
 COOKIE_KEY = "tracker_session"  # where Flask's session cookie holds the token
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often: the idle timeout's precision
@@ -44,11 +44,16 @@ def start(session: Session, *, user_id: int, now: datetime, config: Mapping) -> 
     return token
 
 
-def resume(session: Session, *, token: str, user_id: int, now: datetime, config: Mapping) -> bool:
-    """Whether the token is a live session of this user; one that has run out is ended, a live one noted as used."""
-    row = session.exec(select(UserSession).where(UserSession.token_hash == digest(token))).first()
-    if row is None or row.user_id != user_id or row.ended_at is not None:
-        return False
+def resume(session: Session, *, token: str, user_id: int, now: datetime, config: Mapping) -> User | None:
+    """The user, if the token is a live session of theirs (read in one query); one that has run out is ended,
+    a live one noted as used."""
+    found = session.exec(select(UserSession, User).join(User, col(User.id) == UserSession.user_id)
+                         .where(UserSession.token_hash == digest(token))).first()
+    if found is None:
+        return None
+    row, user = found
+    if row.user_id != user_id or row.ended_at is not None:
+        return None
     if now >= row.created_at + config["SESSION_LIFETIME"]:
         row.ended_at, row.end_reason = now, EndReason.expired
     elif now >= row.last_seen_at + config["SESSION_IDLE_TIMEOUT"]:
@@ -56,7 +61,7 @@ def resume(session: Session, *, token: str, user_id: int, now: datetime, config:
     elif now - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = now
     session.add(row)
-    return row.ended_at is None
+    return user if row.ended_at is None else None
 
 
 def end(session: Session, *, token: str, reason: EndReason, now: datetime) -> None:

@@ -82,6 +82,12 @@ class ResultCache:
                 self._total -= self._entries.popitem(last=False)[1][1]
         return value
 
+    @classmethod
+    def of_app(cls, key: str, **options) -> ResultCache:
+        """The current app's cache under `key` (one per app, so that two apps in one process never share results)."""
+        cache = current_app.extensions.get(key)
+        return cache if cache is not None else current_app.extensions.setdefault(key, cls(**options))
+
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -92,11 +98,8 @@ class ResultCache:
 
 
 def overview_cache() -> ResultCache:
-    """The current app's cache (one per app, so that two apps in one process never share results)."""
-    cache = current_app.extensions.get(CACHE_KEY)
-    if cache is None:
-        cache = current_app.extensions.setdefault(CACHE_KEY, ResultCache())
-    return cache
+    """The current app's remembered overviews."""
+    return ResultCache.of_app(CACHE_KEY)
 
 
 class Remembered:

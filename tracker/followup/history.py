@@ -18,6 +18,7 @@ from tracker.audit.models import AuditEvent
 from tracker.i18n import N_
 from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodReopening, ReportingPeriod
+from tracker.periods.service import follows
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.reporting.models import ReportState, StatusReport, StatusReportContent, StatusReportVersion
 from tracker.reporting.service import CONTENT_FIELDS, unchanged_from_previous
@@ -91,11 +92,6 @@ def _version_title(version: StatusReportVersion, before: StatusReportVersion | N
     return _("Rapporten lämnades in")
 
 
-def _follows(earlier: ReportingPeriod, later: ReportingPeriod) -> bool:
-    """Whether `earlier` is the tertial just before `later`."""
-    return (earlier.year, earlier.number) == ((later.year - 1, 3) if later.number == 1 else (later.year, later.number - 1))
-
-
 def _changes(before: StatusReportContent | None, after: StatusReportVersion, *, with_state: bool) -> list[Change]:
     names = (*CONTENT_FIELDS, "state") if with_state else CONTENT_FIELDS
     if before is None:
@@ -164,7 +160,7 @@ def _report_events(reports, versions: dict[int, list[StatusReportVersion]], name
             events.append(event)
             previous_version = version
         # "Unchanged" follows the overview's rule, for every viewer: a copy of the tertial before, whatever its state.
-        earlier = last[1] if last and _follows(last[0], period) else None
+        earlier = last[1] if last and follows(last[0], period) else None
         unchanged = report.state == ReportState.submitted and unchanged_from_previous(report, earlier)
         if shown:  # once submitted, a report stays submitted: a hidden report is a draft only
             tertials.append(TertialSummary(period, report, len(shown), unchanged))

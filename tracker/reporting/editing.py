@@ -15,7 +15,7 @@ from sqlmodel import Session, and_, or_, select
 
 from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodReopening, PeriodState, ReportingPeriod
-from tracker.periods.service import previous_period
+from tracker.periods.service import previous_code, previous_period
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.programs.service import runs_in
 from tracker.reporting.models import ReportState, StatusReport, StatusReportContent
@@ -38,8 +38,10 @@ class ReportRow:
     activity: Activity
     goal: Goal
     program: Program
+    organisation: Organisation
     report: StatusReport | None = None
-    previous: StatusReport | None = None
+    previous: StatusReport | None = None  # the report in the tertial before, when the row was read for a tertial
+    previous_period: ReportingPeriod | None = None
 
 
 @dataclass
@@ -92,16 +94,17 @@ def default_period_for(session: Session, organisation_id: int) -> ReportingPerio
 
 def _commitment_rows():
     return (
-        select(Commitment, Activity, Goal, Program)
+        select(Commitment, Activity, Goal, Program, Organisation)
         .join(Activity, Commitment.activity_id == Activity.id)
         .join(Goal, Activity.goal_id == Goal.id)
         .join(Program, Goal.program_id == Program.id)
+        .join(Organisation, Commitment.organisation_id == Organisation.id)
         .where(Commitment.active, Activity.active)
     )
 
 
 def commitment_row(session: Session, commitment_id: int, *, period: ReportingPeriod | None = None) -> ReportRow | None:
-    """An active commitment with its activity, goal and programme (and reports in `period`), or None."""
+    """An active commitment with its activity, goal, programme and organisation (and reports in `period`), or None."""
     query = _commitment_rows().where(Commitment.id == commitment_id)
     if period is not None:  # asked for only in tertials inside its programme's years
         query = query.where(runs_in(period.year))
@@ -111,14 +114,20 @@ def commitment_row(session: Session, commitment_id: int, *, period: ReportingPer
     row = ReportRow(*found)
     if period is not None:
         row.report = get_report(session, commitment_id, period.id)
-        row.previous = previous_report(session, commitment_id, period)
+        read_previous(session, row, period)
     return row
 
 
-def previous_report(session: Session, commitment_id: int, period: ReportingPeriod) -> StatusReport | None:
-    """The commitment's report in the tertial before `period`, if there is one."""
-    previous = previous_period(session, period)
-    return get_report(session, commitment_id, previous.id) if previous else None
+def read_previous(session: Session, row: ReportRow, period: ReportingPeriod) -> None:
+    """Set the row's tertial before `period` and its report there (either may be missing), in one query."""
+    year, number = previous_code(period)
+    found = session.exec(
+        select(ReportingPeriod, StatusReport)
+        .outerjoin(StatusReport, and_(StatusReport.period_id == ReportingPeriod.id,
+                                      StatusReport.commitment_id == row.commitment.id))
+        .where(ReportingPeriod.year == year, ReportingPeriod.number == number)
+    ).first()
+    row.previous_period, row.previous = found if found is not None else (None, None)
 
 
 def organisations(session: Session, ids: Iterable[int]) -> list[Organisation]:
@@ -149,6 +158,7 @@ def organisation_reports(session: Session, *, organisation_id: int, period: Repo
     for row in rows:
         row.report = reports.get((row.commitment.id, period.id))
         row.previous = reports.get((row.commitment.id, previous.id)) if previous else None
+        row.previous_period = previous
         goals.setdefault(row.goal.id, GoalReports(goal=row.goal, program=row.program)).rows.append(row)
     return list(goals.values())
 

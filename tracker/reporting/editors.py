@@ -166,30 +166,36 @@ class OrganisationSection:
 # Building the editors
 
 def report_editor(session: Session, row: ReportRow, period: ReportingPeriod, *, origin: str,
-                  editable: bool | None = None, **changes) -> ReportEditor:
-    """One commitment's editor; `editable` when the caller knows already whether the tertial is open for it."""
+                  editable: bool | None = None, known_names: dict[int, str] | None = None,
+                  **changes) -> ReportEditor:
+    """One commitment's editor from a row read for the tertial (its report and the one before).
+
+    `editable` when the caller knows already whether the tertial is open for it; `known_names` are
+    users whose names the caller has at hand (the one who just saved), not read again.
+    """
     report = row.report
-    organisation_id = row.commitment.organisation_id
     editor = ReportEditor(
-        row=row, organisation=session.get(Organisation, organisation_id), period=period,
-        previous_period=previous_period(session, period),
-        editable=period_open_for(session, period, organisation_id) if editable is None else editable,
+        row=row, organisation=row.organisation, period=period, previous_period=row.previous_period,
+        editable=period_open_for(session, period, row.organisation.id) if editable is None else editable,
         origin=origin, content=report or StatusReportContent(), version=report.version if report else None,
     )
     for name, value in changes.items():
         setattr(editor, name, value)
-    ids = [editor.conflict.updated_by_id if editor.conflict else None]
+    ids = {editor.conflict.updated_by_id if editor.conflict else None}
     if report is not None:
-        ids += [report.updated_by_id, report.submitted_by_id]
-    editor.names = user_names(session, ids)
+        ids |= {report.updated_by_id, report.submitted_by_id}
+    known = {i: n for i, n in (known_names or {}).items() if i in ids}
+    editor.names = known | user_names(session, ids - known.keys())
     return editor
 
 
 def saved_editor(session: Session, row: ReportRow, period: ReportingPeriod, report: StatusReport, *,
-                 origin: str) -> ReportEditor:
-    """The editor after a save: the new version, in a tertial the save has just found open."""
-    row.report, row.previous = report, editing.previous_report(session, row.commitment.id, period)
-    return report_editor(session, row, period, origin=origin, editable=True, notice=saved_notice(report))
+                 origin: str, saver: tuple[int, str]) -> ReportEditor:
+    """The editor after a save by `saver` (id, name): the new version, in a tertial the save has just found open."""
+    row.report = report
+    editing.read_previous(session, row, period)
+    return report_editor(session, row, period, origin=origin, editable=True, notice=saved_notice(report),
+                         known_names=dict([saver]))
 
 
 def organisation_section(session: Session, org: Organisation, period: ReportingPeriod | None, *, origin: str,

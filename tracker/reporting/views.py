@@ -104,7 +104,8 @@ def save(commitment_id: int, period: str):
         error = editing.race_lost(session, commitment_id=commitment_id, period_id=tertial.id)
     if error is not None:
         return _refused(commitment_id, tertial, error, expected)
-    editor = editors.saved_editor(session, row, tertial, report, origin=_origin())
+    editor = editors.saved_editor(session, row, tertial, report, origin=_origin(),
+                                 saver=(current_user.id, current_user.name))
     if wants_fragment():
         return _fragment(editor, 200, editor.notice.text)
     flash(_("%(message)s: %(activity)s", message=editor.notice.text, activity=row.activity.title))

@@ -21,6 +21,7 @@ from tracker.effect_goals.service import EffectGoalResults
 from tracker.funds.summary import organisation_funds
 from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodState, ReportingPeriod
+from tracker.periods.service import follows
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.programs.service import runs_in
 from tracker.reporting import service as reporting
@@ -93,7 +94,7 @@ def build_scorecard(session: Session, *, organisation: Organisation, period: Rep
         .order_by(ReportingPeriod.year.desc(), ReportingPeriod.number.desc())
         .limit(TRAIL_LENGTH)
     ).all()))
-    previous = trail[-2] if len(trail) > 1 and _follows(trail[-2], period) else None
+    previous = trail[-2] if len(trail) > 1 and follows(trail[-2], period) else None
     reports = {
         (r.commitment_id, r.period_id): r
         for r in session.exec(
@@ -214,11 +215,6 @@ def _rows(session: Session, organisation_id: int, period: ReportingPeriod, progr
     if program_id is not None:
         query = query.where(Program.id == program_id)
     return session.exec(query).all()
-
-
-def _follows(earlier: ReportingPeriod, period: ReportingPeriod) -> bool:
-    year, number = (period.year - 1, 3) if period.number == 1 else (period.year, period.number - 1)
-    return (earlier.year, earlier.number) == (year, number)
 
 
 def _row(commitment: Commitment, activity: Activity, period: ReportingPeriod, previous: ReportingPeriod | None,
