@@ -111,3 +111,13 @@ def test_a_request_whose_commit_failed_still_gets_the_error_page(app, make_user,
     assert "Ett oväntat fel inträffade. Ingenting sparades." in response.get_data(as_text=True)
     assert client.get("/").status_code == 200
     assert _slugs(app.extensions[ENGINE_KEY]) == set()
+
+
+
+def test_a_connection_lost_in_the_middle_of_a_write_can_be_rolled_back(engine):
+    with engine.connect() as connection:
+        connection.execute(text("INSERT INTO organisation (slug, name, short_name, kind, active) "
+                                "VALUES ('lost', 'Lost', 'lost', 'district', true)"))
+        connection.invalidate()
+        connection.rollback()  # the engine's end-of-transaction hook must not try to reconnect
+    assert _slugs(engine) == set()

@@ -87,7 +87,8 @@ def _begin_sqlite(connection) -> None:
 
 
 def _end_sqlite(connection) -> None:
-    connection.info.pop(_SQLITE_BEGUN, None)
+    if not connection.invalidated:  # a lost connection has no info to clear (and asking would reconnect)
+        connection.info.pop(_SQLITE_BEGUN, None)
 
 
 def _send_sqlite_begin(connection, cursor, statement, _parameters, _context, _executemany) -> None:

@@ -80,7 +80,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime_sv"] = _datetime_sv
     app.after_request(_headers)
 
-    app.context_processor(_navigation)
+    app.jinja_env.globals["navigation"] = navigation  # called by the layout only: a fragment does not pay for it
 
 
 def _translations():
@@ -132,10 +132,8 @@ NAVIGATION = [
 ]
 
 
-def _navigation() -> dict:
-    links = []
-    if current_user.is_authenticated:
-        for endpoint, label in NAVIGATION:
-            if may_use(endpoint):
-                links.append((endpoint, label))
-    return {"navigation": links}
+def navigation() -> list[tuple[str, str]]:
+    """The main menu's links the logged-in user may follow."""
+    if not current_user.is_authenticated:
+        return []
+    return [(endpoint, label) for endpoint, label in NAVIGATION if may_use(endpoint)]

@@ -23,16 +23,18 @@ def load_user(user_id: str) -> User | None:
         for key in _LOGIN_KEYS:
             cookie.pop(key, None)
         return None
-    # Read with the session row; the request's own session takes it over without reading it again.
-    user = get_session().merge(user, load=False)
     return user if user.active else None
 
 
 def _resume(token: str, user_id: int) -> User | None:
-    # A short transaction of its own, so that noting the request never mixes with the request's work.
-    with Session(get_engine(), expire_on_commit=False) as db:
-        user = sessions.resume(db, token=token, user_id=user_id, now=utcnow(), config=current_app.config)
-        db.commit()
+    # Read in the request's own session; what is noted on the session row (at most once a minute, or its end)
+    # is written in a short transaction of its own, so that it never mixes with the request's work.
+    user, noted = sessions.resume(get_session(), token=token, user_id=user_id, now=utcnow(),
+                                  config=current_app.config)
+    if noted:
+        with Session(get_engine()) as db:
+            sessions.note(db, token=token, values=noted)
+            db.commit()
     return user
 
 

@@ -44,24 +44,32 @@ def start(session: Session, *, user_id: int, now: datetime, config: Mapping) -> 
     return token
 
 
-def resume(session: Session, *, token: str, user_id: int, now: datetime, config: Mapping) -> User | None:
-    """The user, if the token is a live session of theirs (read in one query); one that has run out is ended,
-    a live one noted as used."""
+def resume(session: Session, *, token: str, user_id: int, now: datetime,
+           config: Mapping) -> tuple[User | None, dict | None]:
+    """The user, if the token is a live session of theirs (read in one query, nothing written), and what the
+    session row is to be noted with: its end if it has run out, the time it was used (at most every
+    TOUCH_EVERY), or None (see note)."""
     found = session.exec(select(UserSession, User).join(User, col(User.id) == UserSession.user_id)
                          .where(UserSession.token_hash == digest(token))).first()
     if found is None:
-        return None
+        return None, None
     row, user = found
+    session.expunge(row)  # written, if at all, by note in a transaction of its own: no stale copy stays behind
     if row.user_id != user_id or row.ended_at is not None:
-        return None
+        return None, None
     if now >= row.created_at + config["SESSION_LIFETIME"]:
-        row.ended_at, row.end_reason = now, EndReason.expired
-    elif now >= row.last_seen_at + config["SESSION_IDLE_TIMEOUT"]:
-        row.ended_at, row.end_reason = now, EndReason.idle
-    elif now - row.last_seen_at >= TOUCH_EVERY:
-        row.last_seen_at = now
-    session.add(row)
-    return user if row.ended_at is None else None
+        return None, {"ended_at": now, "end_reason": EndReason.expired}
+    if now >= row.last_seen_at + config["SESSION_IDLE_TIMEOUT"]:
+        return None, {"ended_at": now, "end_reason": EndReason.idle}
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        return user, {"last_seen_at": now}
+    return user, None
+
+
+def note(session: Session, *, token: str, values: Mapping) -> None:
+    """Write what resume found out about a session (its end, or when it was last used) on its row."""
+    session.execute(update(UserSession).where(UserSession.token_hash == digest(token),
+                                              col(UserSession.ended_at).is_(None)).values(**values))
 
 
 def end(session: Session, *, token: str, reason: EndReason, now: datetime) -> None:

@@ -39,11 +39,11 @@ remembered.
 """
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel
 
@@ -83,14 +83,19 @@ def bump(session, *areas: str) -> None:
 
     The rows are written in the areas' sorted order, so that two commits never wait on each other in turn.
     """
-    areas = sorted(areas or (FOLLOWUP,))
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    now = utcnow()
-    statement = insert(DataVersion).values([{"area": area, "version": 1, "changed_at": now} for area in areas])
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[DataVersion.area],
-        set_={"version": DataVersion.version + 1, "changed_at": now}))
+    session.execute(_bump_statement(tuple(sorted(areas or (FOLLOWUP,)))), {"now": utcnow()})
+
+
+@functools.cache
+def _bump_statement(areas: tuple[str, ...]) -> sa.TextClause:
+    # Written out once per set of areas (the same text on SQLite and PostgreSQL): the last statement of
+    # every writing commit is not compiled anew each time.
+    rows = ", ".join(f"(:area{index}, 1, :now)" for index in range(len(areas)))
+    return sa.text(
+        f"INSERT INTO {DataVersion.__tablename__} (area, version, changed_at) VALUES {rows} "
+        "ON CONFLICT (area) DO UPDATE SET version = dataversion.version + 1, changed_at = excluded.changed_at"
+    ).bindparams(sa.bindparam("now", type_=UTCDateTime()),
+                 *(sa.bindparam(f"area{index}", area) for index, area in enumerate(areas)))
 
 
 def areas_of(table_name: str | None) -> set[str]:

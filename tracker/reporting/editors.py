@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from flask import url_for
 from flask_babel import format_datetime, format_number, ngettext
@@ -112,9 +113,9 @@ class ReportEditor:
         previous = self.row.previous
         return self.editable and previous is not None and bool(previous.comment or previous.next_steps)
 
-    @property
+    @cached_property
     def limits(self) -> dict[str, str]:
-        """Each text field's limit as its hint writes it: "5 000" in Swedish, "5,000" in English."""
+        """Each text field's limit as its hint writes it: "5 000" in Swedish, "5,000" in English (worked out once)."""
         # Swedish groups digits with a no-break space; the hints have always had a plain one.
         return {name: format_number(limit).replace("\u00a0", " ") for name, limit in TEXT_LIMITS.items()}
 
