@@ -121,3 +121,85 @@ def test_a_connection_lost_in_the_middle_of_a_write_can_be_rolled_back(engine):
         connection.invalidate()
         connection.rollback()  # the engine's end-of-transaction hook must not try to reconnect
     assert _slugs(engine) == set()
+
+
+@pytest.fixture
+def sqlite_engine(engine):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's writers take turns on a file beside the database; PostgreSQL locks rows")
+    return engine
+
+
+def _turn_is_free(engine) -> bool:
+    import fcntl
+    import os
+
+    handle = os.open(f"{engine.url.database}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(handle)
+
+
+def test_sqlite_writers_take_turns_and_both_get_written(sqlite_engine):
+    import threading
+
+    second_done = threading.Event()
+    errors: list[Exception] = []
+
+    def second_writer():
+        try:
+            with Session(sqlite_engine) as session:
+                session.add(_org("second"))
+                session.commit()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        second_done.set()
+
+    with Session(sqlite_engine) as first:
+        first.add(_org("first"))
+        first.flush()  # BEGIN IMMEDIATE: this connection holds the turn
+        assert not _turn_is_free(sqlite_engine)
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        assert not second_done.wait(0.2)  # it cannot get in while the first transaction is open
+        first.commit()
+    thread.join(20)
+    assert second_done.is_set() and errors == []
+    assert _slugs(sqlite_engine) == {"first", "second"}
+    assert _turn_is_free(sqlite_engine)
+
+
+def test_sqlite_writers_turn_ends_with_commit_rollback_failure_a_lost_connection_and_a_new_transaction(
+        sqlite_engine):
+    with Session(sqlite_engine) as session:
+        session.add(_org("kept"))
+        session.commit()
+    assert _turn_is_free(sqlite_engine)
+    with Session(sqlite_engine) as session:
+        session.add(_org("taken-back"))
+        session.flush()
+        session.rollback()
+    assert _turn_is_free(sqlite_engine)
+    with Session(sqlite_engine) as session:
+        session.add(_org("kept"))  # the slug is taken: the flush fails
+        with pytest.raises(sa.exc.IntegrityError):
+            session.flush()
+    assert _turn_is_free(sqlite_engine)
+    with sqlite_engine.connect() as connection:
+        connection.execute(text("INSERT INTO organisation (slug, name, short_name, kind, active) "
+                                "VALUES ('lost', 'Lost', 'lost', 'district', true)"))
+        assert not _turn_is_free(sqlite_engine)
+        connection.invalidate()
+        assert _turn_is_free(sqlite_engine)
+        connection.rollback()
+    with sqlite_engine.connect() as connection:  # writes again after its commit without waiting for itself
+        for slug in ("one", "two"):
+            connection.execute(text("INSERT INTO organisation (slug, name, short_name, kind, active) "
+                                    f"VALUES ('{slug}', '{slug}', '{slug}', 'district', true)"))
+            connection.commit()
+    assert _turn_is_free(sqlite_engine)
+    assert _slugs(sqlite_engine) == {"kept", "one", "two"}

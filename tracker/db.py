@@ -1,7 +1,10 @@
 """Database engine, the per-request session, and column types shared by all areas."""
 from __future__ import annotations
 
+import fcntl
+import os
 import re
+import time
 from datetime import UTC
 
 import sqlalchemy as sa
@@ -51,7 +54,7 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and real transactions."""
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout, real transactions and writers taking turns."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(
             url, echo=echo, connect_args={"check_same_thread": False, "timeout": 15}
@@ -61,6 +64,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "before_cursor_execute", _send_sqlite_begin)
         event.listen(engine, "commit", _end_sqlite)
         event.listen(engine, "rollback", _end_sqlite)
+        for returned in ("checkin", "invalidate", "close"):  # back in the pool, or gone: its turn is over
+            event.listen(engine.pool, returned, _release_writer)
         return engine
     return sa.create_engine(url, echo=echo, pool_pre_ping=True)
 
@@ -84,6 +89,42 @@ _WRITE_IN_WITH = re.compile(r"\s*WITH\b.*\b(INSERT|UPDATE|DELETE)\b", re.IGNOREC
 
 def _begin_sqlite(connection) -> None:
     connection.info[_SQLITE_BEGUN] = False
+    _release_writer(None, connection.connection._connection_record)  # kept since a commit, not given back
+
+
+_WRITER = "tracker.sqlite_writer"  # in connection.info: the open lock file of the turn this connection holds
+_TURN_WAIT = 15.0  # seconds, as busy_timeout; then BEGIN IMMEDIATE waits (and fails) as before
+
+
+def _take_turn(connection) -> None:
+    """Wait for the database's writer turn, a lock on a file beside it shared by every process on the machine.
+
+    SQLite's busy handler sleeps in growing steps of up to 100 ms between its
+    tries, so under many concurrent saves a writer could sleep long after the
+    database was free. Waiting here, a writer tries again every millisecond.
+    """
+    database = connection.engine.url.database
+    if not database or database == ":memory:" or _WRITER in connection.info:
+        return
+    handle = os.open(f"{database}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + _TURN_WAIT
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if time.monotonic() < deadline:
+                time.sleep(0.001)
+                continue
+            os.close(handle)
+            return
+        connection.info[_WRITER] = handle
+        return
+
+
+def _release_writer(_dbapi_connection, record, *_exception) -> None:
+    # Not at "commit": that event comes before SQLite's COMMIT, and the next writer would meet SQLite's lock.
+    if record is not None and (handle := record.info.pop(_WRITER, None)) is not None:
+        os.close(handle)  # closing the file ends its lock
 
 
 def _end_sqlite(connection) -> None:
@@ -102,6 +143,7 @@ def _send_sqlite_begin(connection, cursor, statement, _parameters, _context, _ex
     turn under busy_timeout; from there on the transaction is serializable.
     """
     if connection.info.get(_SQLITE_BEGUN) is False and (_WRITE.match(statement) or _WRITE_IN_WITH.match(statement)):
+        _take_turn(connection)
         cursor.execute("BEGIN IMMEDIATE")
         connection.info[_SQLITE_BEGUN] = True
 
