@@ -89,7 +89,7 @@ _WRITE_IN_WITH = re.compile(r"\s*WITH\b.*\b(INSERT|UPDATE|DELETE)\b", re.IGNOREC
 
 def _begin_sqlite(connection) -> None:
     connection.info[_SQLITE_BEGUN] = False
-    _release_writer(None, connection.connection._connection_record)  # kept since a commit, not given back
+    _end_turn(connection.info)  # kept since a commit on a connection not given back
 
 
 _WRITER = "tracker.sqlite_writer"  # in connection.info: the open lock file of the turn this connection holds
@@ -111,19 +111,22 @@ def _take_turn(connection) -> None:
     while True:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if time.monotonic() < deadline:
-                time.sleep(0.001)
-                continue
-            os.close(handle)
+            connection.info[_WRITER] = handle
             return
-        connection.info[_WRITER] = handle
-        return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(handle)
+                return
+            time.sleep(0.001)
 
 
 def _release_writer(_dbapi_connection, record, *_exception) -> None:
     # Not at "commit": that event comes before SQLite's COMMIT, and the next writer would meet SQLite's lock.
-    if record is not None and (handle := record.info.pop(_WRITER, None)) is not None:
+    _end_turn(record.info)
+
+
+def _end_turn(info: dict) -> None:
+    if (handle := info.pop(_WRITER, None)) is not None:
         os.close(handle)  # closing the file ends its lock
 
 

@@ -18,7 +18,6 @@ from tracker.audit.models import AuditEvent
 from tracker.i18n import N_
 from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodReopening, ReportingPeriod
-from tracker.periods.service import follows
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.reporting.models import ReportState, StatusReport, StatusReportContent, StatusReportVersion
 from tracker.reporting.service import CONTENT_FIELDS, unchanged_from_previous
@@ -160,7 +159,7 @@ def _report_events(reports, versions: dict[int, list[StatusReportVersion]], name
             events.append(event)
             previous_version = version
         # "Unchanged" follows the overview's rule, for every viewer: a copy of the tertial before, whatever its state.
-        earlier = last[1] if last and follows(last[0], period) else None
+        earlier = last[1] if last and last[0].is_just_before(period) else None
         unchanged = report.state == ReportState.submitted and unchanged_from_previous(report, earlier)
         if shown:  # once submitted, a report stays submitted: a hidden report is a draft only
             tertials.append(TertialSummary(period, report, len(shown), unchanged))

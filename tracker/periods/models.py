@@ -46,6 +46,14 @@ class ReportingPeriod(SQLModel, table=True):
     def label(self) -> str:
         return f"Tertial {self.number} {self.year}"
 
+    @property
+    def previous_code(self) -> tuple[int, int]:
+        """The year and number of the tertial before this one."""
+        return (self.year - 1, 3) if self.number == 1 else (self.year, self.number - 1)
+
+    def is_just_before(self, later: ReportingPeriod) -> bool:
+        return (self.year, self.number) == later.previous_code
+
 
 class PeriodReopening(SQLModel, table=True):
     """A closed tertial opened again for one organisation, with the reason why."""

@@ -135,19 +135,9 @@ def period_open_for(session: Session, period: ReportingPeriod, organisation_id: 
     ).first() is not None
 
 
-def previous_code(period: ReportingPeriod) -> tuple[int, int]:
-    """The year and number of the tertial before this one."""
-    return (period.year - 1, 3) if period.number == 1 else (period.year, period.number - 1)
-
-
-def follows(earlier: ReportingPeriod, later: ReportingPeriod) -> bool:
-    """Whether `earlier` is the tertial just before `later`."""
-    return (earlier.year, earlier.number) == previous_code(later)
-
-
 def previous_period(session: Session, period: ReportingPeriod) -> ReportingPeriod | None:
     """The tertial before this one, if it is in the calendar."""
-    year, number = previous_code(period)
+    year, number = period.previous_code
     return session.exec(
         select(ReportingPeriod).where(ReportingPeriod.year == year, ReportingPeriod.number == number)
     ).first()

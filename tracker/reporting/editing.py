@@ -15,7 +15,7 @@ from sqlmodel import Session, and_, or_, select
 
 from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodReopening, PeriodState, ReportingPeriod
-from tracker.periods.service import previous_code, previous_period
+from tracker.periods.service import previous_period
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.programs.service import runs_in
 from tracker.reporting.models import ReportState, StatusReport, StatusReportContent
@@ -120,7 +120,7 @@ def commitment_row(session: Session, commitment_id: int, *, period: ReportingPer
 
 def read_previous(session: Session, row: ReportRow, period: ReportingPeriod) -> None:
     """Set the row's tertial before `period` and its report there (either may be missing), in one query."""
-    year, number = previous_code(period)
+    year, number = period.previous_code
     found = session.exec(
         select(ReportingPeriod, StatusReport)
         .outerjoin(StatusReport, and_(StatusReport.period_id == ReportingPeriod.id,

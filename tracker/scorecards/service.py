@@ -21,7 +21,6 @@ from tracker.effect_goals.service import EffectGoalResults
 from tracker.funds.summary import organisation_funds
 from tracker.organisations.models import Organisation
 from tracker.periods.models import PeriodState, ReportingPeriod
-from tracker.periods.service import follows
 from tracker.programs.models import Activity, Commitment, Goal, Program
 from tracker.programs.service import runs_in
 from tracker.reporting import service as reporting
@@ -94,7 +93,7 @@ def build_scorecard(session: Session, *, organisation: Organisation, period: Rep
         .order_by(ReportingPeriod.year.desc(), ReportingPeriod.number.desc())
         .limit(TRAIL_LENGTH)
     ).all()))
-    previous = trail[-2] if len(trail) > 1 and follows(trail[-2], period) else None
+    previous = trail[-2] if len(trail) > 1 and trail[-2].is_just_before(period) else None
     reports = {
         (r.commitment_id, r.period_id): r
         for r in session.exec(
